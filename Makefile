@@ -1,0 +1,54 @@
+# Every target sets itself up: a fresh clone needs only Python ≥ 3.11 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PIPE   := $(BIN)/python -m pipeline
+
+.DEFAULT_GOAL := help
+.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes notebook clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-15s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Error: Python 3.11+ is needed, found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 …")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,fast]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the project with its dependencies
+
+analyze: $(STAMP) ## Run the whole pipeline on corpus/ and write outputs/ (report: outputs/report.html)
+	$(PIPE) analyze
+
+refresh: $(STAMP) ## For cron: recompute only what changed since the last run
+	$(PIPE) refresh --quiet
+
+test: $(STAMP) ## Run the test suite (doctests included)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## Ruff over the code and tests
+	$(BIN)/ruff check pipeline tests bench
+
+bench: bench-ingest bench-segment bench-themes ## Every benchmark (slow; prints tables)
+
+bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest throughput on ../shared/corpora
+	$(BIN)/python bench/bench_mojibake.py
+	$(BIN)/python bench/bench_readers.py
+	$(BIN)/python bench/bench_dedupe.py
+	$(BIN)/python bench/bench_ingest.py
+
+bench-segment: $(STAMP) ## Segmentation throughput: pure jieba vs the fast backend
+	$(BIN)/python bench/bench_segment.py
+
+bench-themes: $(STAMP) ## First appearances on the national reports vs plain string search
+	$(BIN)/python bench/bench_themes.py
+
+notebook: $(STAMP) ## Open Jupyter on notebooks/ (installs jupyterlab into .venv on first use)
+	$(BIN)/python -m pip install --quiet jupyterlab
+	$(BIN)/python -m jupyter lab notebooks/
+
+clean: ## Remove generated outputs (keeps the cache) 
+	find outputs -mindepth 1 -maxdepth 1 ! -name README.md ! -name cache -exec rm -rf {} +

@@ -1,0 +1,228 @@
+"""Command line: a thin layer over ``pipeline.run`` (used by ``make analyze`` and cron).
+
+Every subcommand takes the same corpus/config options.  User mistakes
+raise ``PipelineError`` and print ``Error: <message>`` with exit code 1;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .config import load_config
+from .errors import ConfigError, PipelineError
+from .run import STAGES, RunResult, run
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict:
+    out: dict = {}
+    for item in values:
+        if "=" not in item or "." not in item.split("=", 1)[0]:
+            raise ConfigError(f"--set {item!r} is not SECTION.KEY=VALUE, e.g. --set topics.n_topics=6.")
+        key, value = item.split("=", 1)
+        *sections, leaf = key.strip().split(".")
+        node = out
+        for s in sections:
+            node = node.setdefault(s, {})
+        node[leaf] = value
+    return out
+
+
+def corpus_options(f):
+    """Options shared by every stage command."""
+    opts = [
+        click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder (raw files in it or in its raw/ subfolder). Default: corpus/."),
+        click.option("--manifest", type=click.Path(path_type=Path), help="CSV/TSV manifest (default: manifest.csv or manifest.tsv in the corpus folder)."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML config file (see pipeline.toml). Default: pipeline.toml if present."),
+        click.option("--outputs", type=click.Path(path_type=Path), help="Outputs folder. Default: outputs/."),
+        click.option("--lexicon", type=click.Path(path_type=Path), help="Lexicon folder. Default: corpus/lexicon/."),
+        click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE", help="Override one config value; repeatable."),
+        click.option("--no-cache", is_flag=True, help="Recompute every stage."),
+        click.option("--quiet", is_flag=True, help="No progress bars or stage lines; errors and the summary only."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _config(corpus, manifest, config_file, outputs, lexicon, sets, no_cache, quiet):
+    if config_file is None and Path("pipeline.toml").is_file():
+        config_file = Path("pipeline.toml")
+    overrides = _parse_sets(sets)
+    for key, value in (("corpus", corpus), ("manifest", manifest), ("outputs", outputs), ("lexicon", lexicon)):
+        if value is not None:
+            overrides[key] = str(value)
+    if no_cache:
+        overrides["cache"] = False
+    if quiet:
+        overrides["progress"] = False
+    return load_config(config_file, overrides=overrides)
+
+
+def _log(quiet: bool):
+    def log(msg: str) -> None:
+        if not quiet or msg.startswith("Skipped"):
+            click.echo(msg, err=True)
+
+    return log
+
+
+def _summary(res: RunResult, seconds: float) -> str:
+    c = res.manifest["counts"]
+    skipped = f" ({c['skipped_files']} file(s) skipped, see above)" if c["skipped_files"] else ""
+    where = res.report_path if res.report_path.is_file() and "report" in res.manifest["stages"] else res.outputs
+    return (
+        f"Done: {c['documents']} documents{skipped}, {c['canonical_documents']} counted, "
+        f"{c['characters']:,} characters in {seconds:.1f} s → {where}"
+    )
+
+
+def _run_stage(until: str, **kw) -> None:
+    t = time.perf_counter()
+    cfg = _config(**kw)
+    res = run(cfg, until=until, log=_log(kw["quiet"]))
+    click.echo(_summary(res, time.perf_counter() - t))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cppcc-pipeline")
+def cli() -> None:
+    """Text mining of Chinese political work reports: ingest, segment, topics, network, themes, report."""
+
+
+@cli.command()
+@corpus_options
+def analyze(**kw) -> None:
+    """Run the whole chain on the corpus and write outputs/ (report included)."""
+    _run_stage("report", **kw)
+
+
+@cli.command()
+@corpus_options
+def refresh(**kw) -> None:
+    """For cron: rerun, recomputing only files and stages that changed; exit non-zero on error."""
+    t = time.perf_counter()
+    cfg = _config(**kw)
+    res = run(cfg, until="report", log=_log(kw["quiet"]))
+    changed = [s for s, v in res.manifest["stages"].items() if v.get("state") == "computed"]
+    click.echo(f"Recomputed: {', '.join(changed) if changed else 'nothing (all stages cached)'}")
+    click.echo(_summary(res, time.perf_counter() - t))
+
+
+def _stage_command(name: str, doc: str):
+    @corpus_options
+    def cmd(**kw) -> None:
+        _run_stage(name, **kw)
+
+    cmd.__doc__ = doc
+    return cmd
+
+
+for _name, _doc in (
+    ("ingest", "Read, repair and normalise raw files; find duplicates; write documents, paragraphs, audit."),
+    ("segment", "Segment paragraphs with jieba and the domain lexicon; write tokens (runs ingest first)."),
+    ("topics", "Cluster TF-IDF vectors into labelled topics; write topics, topic_assignments, topic_trends."),
+    ("network", "Build co-occurrence graphs per period with communities; write tables and GEXF."),
+    ("report", "Write figures and the self-contained HTML report (runs every stage)."),
+):
+    cli.command(name=_name)(_stage_command(_name, _doc))
+
+
+@cli.group(invoke_without_command=True)
+@corpus_options
+@click.pass_context
+def themes(ctx, **kw) -> None:
+    """Count researcher-defined themes per document, year and city; find emerging terms.
+
+    `themes trace TERM` prints one term's yearly rates and first appearance.
+    """
+    ctx.obj = kw
+    if ctx.invoked_subcommand is None:
+        _run_stage("themes", **kw)
+
+
+@themes.command()
+@click.argument("term")
+@click.option("--context", default=30, show_default=True, help="Characters of context shown on each side.")
+@click.option("--hits", "n_hits", default=10, show_default=True, help="KWIC lines to print.")
+@click.pass_obj
+def trace(kw, term: str, context: int, n_hits: int) -> None:
+    """Trace TERM ad hoc: yearly rate per 10,000 characters, first appearance, KWIC."""
+    from .themes import trace_term
+
+    cfg = _config(**kw)
+    res = run(cfg, until="ingest", log=_log(True))
+    docs = res.tables["documents"]
+    docs = docs[docs["is_canonical"].astype(bool)]
+    years, hits = trace_term(term, docs, res.tables["paragraphs"], context_chars=context)
+    if hits.empty:
+        click.echo(f"{term}: no occurrence in {len(docs)} documents.")
+        return
+    click.echo(years.to_string(index=False))
+    first = hits.sort_values(["year", "doc_id", "para_id", "start"], na_position="last").iloc[0]
+    click.echo(f"First appearance: {first['year']} in {first['doc_id']} ({first['para_id']}): …{first['left']}【{first['match']}】{first['right']}…")
+    for r in hits.head(n_hits).itertuples(index=False):
+        click.echo(f"  {r.year} {r.para_id}: …{r.left}【{r.match}】{r.right}…")
+
+
+@cli.group()
+def lexicon() -> None:
+    """Work on the domain lexicon (corpus/lexicon/)."""
+
+
+@lexicon.command()
+@corpus_options
+@click.option("--top", default=200, show_default=True, help="Candidates to write.")
+@click.option("--min-count", default=3, show_default=True, help="Minimum frequency of a candidate.")
+def suggest(top: int, min_count: int, **kw) -> None:
+    """Rank candidate new terms (frequency, PMI, branching entropy) into outputs/lexicon_suggestions.csv."""
+    from . import io
+    from .phrases import suggest_phrases
+
+    cfg = _config(**kw)
+    res = run(cfg, until="ingest", log=_log(kw["quiet"]))
+    lex = cfg.path(cfg.lexicon)
+    seg = io.load_segmenter(lex, backend=cfg.segment.backend, hmm=cfg.segment.hmm)
+    known = frozenset(line.split()[0] for line in io.read_lexicon_file(lex, "userdict.txt").splitlines() if line.strip() and not line.startswith("#"))
+    docs = res.tables["documents"]
+    paras = res.tables["paragraphs"][res.tables["paragraphs"]["doc_id"].isin(docs.loc[docs["is_canonical"].astype(bool), "doc_id"])]
+    table = suggest_phrases(paras, segmenter=seg, known_terms=known, top_n=top, min_count=min_count)
+    path = io.write_csv(res.outputs / "lexicon_suggestions.csv", table)
+    click.echo(f"{len(table)} candidates → {path}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the artifact schema (every table and column) as Markdown."""
+    from .records import SCHEMAS
+
+    for name, cols in SCHEMAS.items():
+        click.echo(f"\n#### `{name}`\n\n| column | type | meaning |\n|---|---|---|")
+        for c in cols:
+            click.echo(f"| `{c.name}` | {c.dtype} | {c.doc} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning user errors into one ``Error:`` line."""
+    try:
+        cli.main(args=argv, prog_name="python -m pipeline", standalone_mode=False)
+    except PipelineError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return 1
+    except click.exceptions.Abort:
+        click.echo("Error: aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

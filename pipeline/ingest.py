@@ -1,0 +1,263 @@
+"""Ingest stage: raw bytes → ``documents``, ``paragraphs`` and ``audit`` tables.
+
+Input: one ``(name, bytes, hints)`` per raw file, where ``hints`` are the
+file's manifest cells.  Output columns are documented in
+``pipeline/records.py``.
+
+Per file the chain is: ``readers.read_source`` (format and encoding) →
+``textfix.clean_document`` (mojibake repair, site artefacts,
+Traditional→Simplified, width, reflow) → ``metadata.infer_metadata``
+(year, city, type, with evidence; manifest values win).  Across files,
+``dedupe.find_duplicates`` groups exact and near duplicates, and repeated
+spans inside one text are marked so each passage is counted once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import pandas as pd
+
+from . import dedupe, metadata, readers, textfix
+from .errors import EmptyResultError
+from .records import conform
+
+# The modules whose source decides an ingested file's content (cache key).
+CODE_MODULES = ("ingest", "readers", "mojibake", "textfix", "metadata", "records")
+
+
+@dataclass(frozen=True)
+class IngestedFile:
+    """The tables of one raw file, before cross-file duplicate detection."""
+
+    documents: pd.DataFrame
+    paragraphs: pd.DataFrame
+    audit: pd.DataFrame
+
+
+def ingest_file(
+    name: str,
+    data: bytes,
+    hints: Mapping[str, str] | None = None,
+    *,
+    to_simplified: bool = True,
+    reflow: bool = True,
+    doc_prefix: str | None = None,
+) -> IngestedFile:
+    """Decode, repair, normalise and date one raw file.
+
+    Parameters
+    ----------
+    name : str
+        Path of the file relative to the corpus folder (its suffix picks the reader).
+    data : bytes
+        The file's bytes.
+    hints : mapping, optional
+        Manifest cells for this file (``year``, ``city``, ``title`` …); they win over inference.
+    to_simplified, reflow : bool
+        Traditional→Simplified conversion and hard-wrap reflow.
+    doc_prefix : str, optional
+        Document-id prefix (default: the file stem); see ``doc_prefixes``.
+
+    Returns
+    -------
+    IngestedFile
+
+    Raises
+    ------
+    SourceError
+        When the file cannot be read (the caller logs it and goes on).
+
+    Examples
+    --------
+    >>> f = ingest_file("a.txt", "各位委员：\\n现在，我代表政协贵阳市委员会常务委员\\n会向大会作工作报告。\\n（2025年1月11日）".encode())
+    >>> f.paragraphs["text"].tolist()[1]
+    '现在，我代表政协贵阳市委员会常务委员会向大会作工作报告。'
+    >>> int(f.documents["year"].iloc[0])
+    2025
+    """
+    hints = dict(hints or {})
+    stem = doc_prefix or PurePosixPath(name).stem
+    docs, paras, audits = [], [], []
+    for raw in readers.read_source(name, data):
+        doc_id = stem if raw.source_row is None else f"{stem}#{raw.source_row}"
+        clean = textfix.clean_document(raw.text, to_simplified=to_simplified, reflow=reflow)
+        # Reader metadata (tabular columns, HTML <title>) is weaker than the manifest.
+        merged = {**{k: v for k, v in raw.meta.items() if v}, **hints}
+        meta = metadata.infer_metadata(clean.paragraphs, filename=name, hints=merged)
+        text = "\n".join(clean.paragraphs)
+        warnings = list(raw.warnings)
+        if meta.year is None:
+            warnings.append("no year: neither the manifest nor the text dates it")
+        if not clean.paragraphs:
+            warnings.append("empty: no text left after cleaning")
+        year_source = "none" if meta.year is None else ("manifest" if "year" in hints else "text")
+        evidence = meta.year_evidence
+        if year_source == "manifest" and hints.get("year_evidence"):
+            evidence = f"manifest ({hints.get('year_certainty', 'stated')}): {hints['year_evidence']}"
+        docs.append(
+            {
+                "doc_id": doc_id,
+                "source_file": name,
+                "source_row": raw.source_row,
+                "format": raw.format,
+                "title": meta.title,
+                "organisation": meta.organisation,
+                "city": meta.city,
+                "speaker": meta.speaker,
+                "year": meta.year,
+                "date": meta.date,
+                "doc_type": meta.doc_type,
+                "year_source": year_source,
+                "year_evidence": evidence,
+                "n_chars": sum(len(p) for p in clean.paragraphs),
+                "n_paragraphs": len(clean.paragraphs),
+                "text": text,
+                "source_meta": json.dumps({**raw.meta, **clean.meta}, ensure_ascii=False, sort_keys=True),
+            }
+        )
+        start = 0
+        for i, (para, heading) in enumerate(zip(clean.paragraphs, clean.headings, strict=True)):
+            paras.append(
+                {
+                    "doc_id": doc_id,
+                    "para_id": f"{doc_id}:p{i:04d}",
+                    "para_index": i,
+                    "start": start,
+                    "text": para,
+                    "n_chars": len(para),
+                    "is_heading": heading,
+                }
+            )
+            start += len(para) + 1
+        audits.append(
+            {
+                "doc_id": doc_id,
+                "source_file": name,
+                "format": raw.format,
+                "encoding": raw.encoding,
+                "encoding_confidence": raw.confidence,
+                "chars_in": len(raw.text),
+                "chars_out": len(text),
+                "repairs": json.dumps(clean.repairs, ensure_ascii=False, sort_keys=True),
+                "chars_repaired": sum(clean.repairs.values()),
+                "placeholders": clean.placeholders,
+                "script_converted": clean.script_converted,
+                "width_normalised": clean.width_normalised,
+                "artefacts_removed": clean.artefacts_removed,
+                "lines_reflowed": clean.lines_reflowed,
+                "warnings": "; ".join(warnings),
+            }
+        )
+    return IngestedFile(
+        documents=conform(pd.DataFrame(docs), "documents"),
+        paragraphs=conform(pd.DataFrame(paras), "paragraphs"),
+        audit=conform(pd.DataFrame(audits), "audit"),
+    )
+
+
+def combine_files(
+    files: list[IngestedFile],
+    *,
+    dedupe_docs: bool = True,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    shingle: int = 5,
+    seed: int = 1,
+) -> dict[str, pd.DataFrame]:
+    """Join per-file tables, make ids unique, find duplicates and internal repeats.
+
+    Returns
+    -------
+    dict
+        ``documents``, ``paragraphs``, ``audit`` and ``duplicates`` (one row
+        per document in a duplicate group).
+
+    Raises
+    ------
+    EmptyResultError
+        When no file produced a document.
+    """
+    if not files or all(f.documents.empty for f in files):
+        raise EmptyResultError(
+            "No document could be read from the corpus. Check the lines above for the reason per file."
+        )
+    docs = pd.concat([f.documents for f in files], ignore_index=True)
+    paras = pd.concat([f.paragraphs for f in files], ignore_index=True)
+    audit = pd.concat([f.audit for f in files], ignore_index=True)
+    if docs["doc_id"].duplicated().any():
+        dup = docs.loc[docs["doc_id"].duplicated(), "doc_id"].iloc[0]
+        raise ValueError(f"duplicate doc_id {dup}: build ids with doc_prefixes()")  # a bug, not a user error
+    paras = _mark_internal_repeats(docs, paras)
+    repeat_chars = paras[paras["is_repeat"]].groupby("doc_id")["n_chars"].sum()
+    if dedupe_docs and len(repeat_chars):
+        # Count a passage the text repeats once: drop the repeating paragraphs
+        # (the audit says how much), keep the ids of the rest unchanged.
+        paras = paras[~paras["is_repeat"]].copy()
+        paras["start"] = paras.groupby("doc_id")["n_chars"].transform(lambda s: (s + 1).cumsum() - (s + 1))
+        texts = paras.groupby("doc_id")["text"].agg("\n".join)
+        hit = docs["doc_id"].isin(repeat_chars.index)
+        docs.loc[hit, "text"] = docs.loc[hit, "doc_id"].map(texts)
+        docs.loc[hit, "n_chars"] = docs.loc[hit, "doc_id"].map(paras.groupby("doc_id")["n_chars"].sum())
+        docs.loc[hit, "n_paragraphs"] = docs.loc[hit, "doc_id"].map(paras.groupby("doc_id").size())
+
+    if dedupe_docs and len(docs) > 1:
+        dup = dedupe.find_duplicates(
+            docs[["doc_id", "text", "year", "date"]],
+            threshold=threshold,
+            num_perm=num_perm,
+            shingle=shingle,
+            seed=seed,
+        )
+        docs = docs.drop(columns=["dup_group", "dup_kind", "is_canonical"]).merge(
+            dup[["doc_id", "dup_group", "dup_kind", "is_canonical", "similarity"]], on="doc_id", how="left"
+        )
+    docs["is_canonical"] = docs["is_canonical"].fillna(True).astype(bool)
+    docs["repeat_chars"] = docs["doc_id"].map(repeat_chars).fillna(0).astype(int)
+    audit = audit.drop(columns=["dup_group"]).merge(docs[["doc_id", "dup_group"]], on="doc_id", how="left")
+    has_repeat = audit["doc_id"].map(repeat_chars).fillna(0) > 0
+    audit.loc[has_repeat, "warnings"] = audit.loc[has_repeat].apply(
+        lambda r: "; ".join(filter(None, [r["warnings"], f"internal repeat: {int(repeat_chars[r['doc_id']])} chars counted once"])),
+        axis=1,
+    )
+    duplicates = docs.loc[docs["dup_group"].notna(), ["dup_group", "dup_kind", "doc_id", "source_file", "year", "n_chars", "is_canonical", "similarity"]]
+    return {
+        "documents": conform(docs, "documents"),
+        "paragraphs": conform(paras, "paragraphs"),
+        "audit": conform(audit, "audit"),
+        "duplicates": duplicates.sort_values(["dup_group", "is_canonical", "doc_id"], ascending=[True, False, True]).reset_index(drop=True),
+    }
+
+
+def doc_prefixes(names: list[str]) -> dict[str, str]:
+    """Map each source name to its document-id prefix: the file stem, or the
+    whole path (``/`` → ``__``) when two files share a stem.
+
+    Examples
+    --------
+    >>> doc_prefixes(["raw/甲.txt", "a/乙.txt", "b/乙.txt"])
+    {'raw/甲.txt': '甲', 'a/乙.txt': 'a__乙', 'b/乙.txt': 'b__乙'}
+    """
+    stems = [PurePosixPath(n).stem for n in names]
+    return {
+        n: stem if stems.count(stem) == 1 else str(PurePosixPath(n).with_suffix("")).replace("/", "__")
+        for n, stem in zip(names, stems)
+    }
+
+
+def _mark_internal_repeats(docs: pd.DataFrame, paras: pd.DataFrame) -> pd.DataFrame:
+    """Flag paragraphs that lie inside a span repeating earlier text of the same document."""
+    flags = pd.Series(False, index=paras.index)
+    for doc_id, text in zip(docs["doc_id"], docs["text"]):
+        spans = dedupe.find_internal_repeats(text)
+        if not spans:
+            continue
+        idx = paras.index[paras["doc_id"] == doc_id]
+        starts = paras.loc[idx, "start"].astype(int)
+        ends = starts + paras.loc[idx, "n_chars"].astype(int)
+        for s, e, _src in spans:
+            flags.loc[idx[(starts >= s) & (ends <= e)]] = True
+    return paras.assign(is_repeat=flags.values)

@@ -1,0 +1,282 @@
+"""All file access: the corpus folder, lexicon files and the outputs folder.
+
+Raw inputs are only ever opened for reading.  Every output is written to a
+temporary file in the same folder and renamed into place, so a reader (or
+a cron job that dies half-way) never sees a half-written file.
+
+Output layout (``outputs/``)::
+
+    tables/<table>.parquet   typed tables, columns in pipeline/records.py
+    csv/<table>.csv          the same tables as UTF-8-with-BOM CSV (Excel opens Chinese)
+    figures/*.png, *.svg     figures
+    network/<period>.gexf    co-occurrence graphs for Gephi
+    report.html              self-contained report
+    run.json                 the last run: config, cache keys, versions, counts, timings
+    runs/<run_id>.json       every run's manifest, for cron history
+    cache/<stage>/<key>/     content-addressed stage results
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import CorpusError, LexiconError, OutputError
+from .records import SCHEMAS, conform
+
+MANIFEST_NAMES = ("manifest.csv", "manifest.tsv")
+# Files that document a corpus folder rather than belong to it.
+IGNORED_NAMES = {"readme.md", "source.md", "license", "license.md", "manifest.csv", "manifest.tsv"}
+
+# Manifest column aliases → our names (first match wins).
+MANIFEST_ALIASES: dict[str, tuple[str, ...]] = {
+    "file": ("file", "path", "filename", "file_name", "文件"),
+    "title": ("title", "标题"),
+    "organisation": ("organisation", "organization", "org", "机构"),
+    "city": ("city", "province", "城市", "省份"),
+    "speaker": ("speaker", "author", "作者"),
+    "year": ("year", "年份"),
+    "date": ("date", "publish_date", "published_at", "日期"),
+    "doc_type": ("doc_type", "kind", "type", "类型"),
+    "year_evidence": ("evidence", "year_evidence", "依据"),
+    "year_certainty": ("year_certainty", "certainty"),
+}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One raw file to ingest, with its manifest row (if any)."""
+
+    path: Path
+    rel: str  # path relative to the corpus folder, used as the source name
+    hints: tuple[tuple[str, str], ...] = ()
+
+
+# ----------------------------------------------------------------- corpus
+
+
+def find_manifest(corpus: Path, explicit: Path | None) -> Path | None:
+    """Return the manifest to use: ``explicit``, else ``manifest.csv``/``.tsv`` in ``corpus``."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise CorpusError(f"Manifest {explicit} not found. Pass an existing CSV/TSV with --manifest, or omit it.")
+        return explicit
+    for name in MANIFEST_NAMES:
+        if (corpus / name).is_file():
+            return corpus / name
+    return None
+
+
+def read_manifest(path: Path) -> pd.DataFrame:
+    """Read a CSV/TSV manifest and rename known columns to ours (``file``, ``year``, …)."""
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CorpusError(f"Manifest {path} cannot be read ({exc}). Save it as UTF-8 CSV or TSV.") from None
+    lower = {c.lower().strip(): c for c in df.columns}
+    rename = {}
+    for ours, aliases in MANIFEST_ALIASES.items():
+        for alias in aliases:
+            if alias in lower and lower[alias] not in rename:
+                rename[lower[alias]] = ours
+                break
+    df = df.rename(columns=rename)
+    if "file" not in df.columns:
+        raise CorpusError(
+            f"Manifest {path} has no file column (columns: {', '.join(df.columns)}). "
+            "Add a column named 'file' with paths relative to the corpus folder."
+        )
+    return df
+
+
+def list_sources(corpus: Path, manifest: Path | None, suffixes: frozenset[str]) -> list[SourceFile]:
+    """List the raw files of a corpus folder, joined with their manifest rows.
+
+    With a manifest, exactly the files it lists are read (so a folder that
+    also holds the same texts in another layout is not read twice).
+    Without one, every supported file under ``corpus/raw`` (or ``corpus``)
+    is read, in sorted order.
+    """
+    if not corpus.is_dir():
+        raise CorpusError(f"Corpus folder {corpus} not found. Pass an existing folder with --corpus.")
+    base = corpus / "raw" if (corpus / "raw").is_dir() else corpus
+    manifest_path = find_manifest(corpus, manifest)
+    if manifest_path is not None:
+        df = read_manifest(manifest_path)
+        keys = [k for k in MANIFEST_ALIASES if k != "file" and k in df.columns]
+        out = []
+        for row in df.to_dict("records"):
+            rel = row["file"].strip()
+            path = next((p for p in (corpus / rel, base / rel) if p.is_file()), corpus / rel)
+            hints = tuple((k, str(row[k]).strip()) for k in keys if str(row[k]).strip())
+            out.append(SourceFile(path=path, rel=_rel(path, corpus), hints=hints))
+        return out
+    files = sorted(
+        p
+        for p in base.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(base).parts)
+        and p.name.lower() not in IGNORED_NAMES
+        and p.suffix.lower() in suffixes
+    )
+    if not files:
+        raise CorpusError(
+            f"No readable files in {base} (looked for {', '.join(sorted(suffixes))}). "
+            "Put reports there or pass another folder with --corpus."
+        )
+    return [SourceFile(path=p, rel=_rel(p, corpus)) for p in files]
+
+
+def _rel(path: Path, corpus: Path) -> str:
+    try:
+        return path.relative_to(corpus).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a raw file (read-only)."""
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+# ---------------------------------------------------------------- lexicon
+
+
+def read_lexicon_file(lexicon: Path, name: str, *, required: bool = True) -> str:
+    """Return the text of ``<lexicon>/<name>`` ('' when optional and absent)."""
+    path = lexicon / name
+    if not path.is_file():
+        if required:
+            raise LexiconError(f"Lexicon file {path} not found. Restore it from git or point --lexicon at a folder that has it.")
+        return ""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LexiconError(f"Lexicon file {path} is not UTF-8. Re-save it as UTF-8.") from None
+
+
+def load_segmenter(lexicon: Path, *, backend: str, hmm: bool):
+    """Build the ``Segmenter`` from ``<lexicon>/userdict.txt`` (never the global jieba)."""
+    from .segment import build_segmenter
+
+    return build_segmenter(read_lexicon_file(lexicon, "userdict.txt"), backend=backend, hmm=hmm)
+
+
+def load_stopwords(lexicon: Path) -> frozenset[str]:
+    """Union of every ``stopwords*.txt`` in the lexicon folder."""
+    from .segment import parse_stopwords
+
+    words: set[str] = set()
+    for path in sorted(lexicon.glob("stopwords*.txt")):
+        words |= parse_stopwords(read_lexicon_file(lexicon, path.name))
+    return frozenset(words)
+
+
+def load_themes(lexicon: Path):
+    """Parse ``<lexicon>/themes.toml``."""
+    from .themes import parse_themes
+
+    return parse_themes(read_lexicon_file(lexicon, "themes.toml"))
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` atomically."""
+    _atomic_write(path, data)
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, obj) -> Path:
+    """Write JSON (UTF-8, Chinese kept readable) atomically."""
+    return write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    buf = _io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> Path:
+    """Write a table as Parquet atomically."""
+    return write_bytes(path, parquet_bytes(df))
+
+
+def write_csv(path: Path, df: pd.DataFrame) -> Path:
+    """Write a table as CSV with a UTF-8 BOM, so Excel shows Chinese correctly."""
+    text = df.to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    return write_bytes(path, ("\ufeff" + text).encode("utf-8"))
+
+
+def write_table(outputs: Path, name: str, df: pd.DataFrame, *, csv_too: bool = True) -> Path:
+    """Write ``tables/<name>.parquet`` (typed by its schema when it has one) and ``csv/<name>.csv``."""
+    if name in SCHEMAS:
+        df = conform(df, name)
+    path = write_parquet(outputs / "tables" / f"{name}.parquet", df)
+    if csv_too:
+        write_csv(outputs / "csv" / f"{name}.csv", df)
+    return path
+
+
+def write_figure(path_stem: Path, fig, *, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save a matplotlib figure as PNG and SVG atomically and close it."""
+    import matplotlib.pyplot as plt
+
+    paths = []
+    for fmt in formats:
+        buf = _io.BytesIO()
+        fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+        paths.append(write_bytes(path_stem.with_suffix(f".{fmt}"), buf.getvalue()))
+    plt.close(fig)
+    return paths
+
+
+def list_tables(outputs: Path) -> list[str]:
+    """Names of the tables a finished run wrote."""
+    return sorted(p.stem for p in (outputs / "tables").glob("*.parquet"))
+
+
+def read_table(outputs: Path, name: str) -> pd.DataFrame:
+    """Load ``tables/<name>.parquet`` from a finished run."""
+    path = outputs / "tables" / f"{name}.parquet"
+    if not path.is_file():
+        have = ", ".join(list_tables(outputs)) or "none"
+        raise OutputError(
+            f"No table '{name}' in {outputs / 'tables'} (tables there: {have}). "
+            "Run `make analyze` (or pipeline.run()) first, or check the name."
+        )
+    return pd.read_parquet(path)
+
+
+def iter_cache_tables(folder: Path) -> Iterator[tuple[str, Path]]:
+    for p in sorted(folder.glob("*.parquet")):
+        yield p.stem, p

@@ -1,0 +1,223 @@
+"""Documented tables passed between stages.
+
+Every stage reads and returns pandas DataFrames whose columns are listed
+here.  ``SCHEMAS`` is the single source of truth: the README's artifact
+section is generated from it (``python -m pipeline schema``), ``io`` uses
+it to give Parquet files stable column types, and ``check_columns`` guards
+the entry of every stage.
+
+Identifiers
+-----------
+``doc_id``  stable per source document: the file stem (``003_c54721cf5b7c43cb``),
+            with ``#<row>`` appended for one row of a tabular corpus.
+``para_id`` ``<doc_id>:p<index:04d>``, index counted from 0 in the normalised text.
+``sent_id`` ``<para_id>:s<index:02d>``.
+Offsets (``start``/``end``) are Python string indices, ``end`` exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .errors import SchemaError
+
+
+@dataclass(frozen=True)
+class Column:
+    """One documented column: name, pandas dtype and meaning."""
+
+    name: str
+    dtype: str
+    doc: str
+
+
+def _cols(*rows: tuple[str, str, str]) -> tuple[Column, ...]:
+    return tuple(Column(*r) for r in rows)
+
+
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    # ---------------------------------------------------------------- ingest
+    "documents": _cols(
+        ("doc_id", "string", "Stable document id (file stem, `#row` for tabular rows)."),
+        ("source_file", "string", "Path of the raw file relative to the corpus folder."),
+        ("source_row", "Int64", "Row number inside a tabular source file; empty otherwise."),
+        ("format", "string", "txt, html, pdf, docx, csv, tsv or jsonl."),
+        ("title", "string", "Title: manifest value, else inferred from the text."),
+        ("organisation", "string", "Issuing body, e.g. 贵阳市政协."),
+        ("city", "string", "City or province the document belongs to."),
+        ("speaker", "string", "Speaker or author when the text names one."),
+        ("year", "Int64", "Year the document was given or published; empty if unknown."),
+        ("date", "string", "ISO date (YYYY-MM-DD, or YYYY-MM) when known."),
+        ("doc_type", "string", "work_report, speech, article, resolution or other."),
+        ("year_source", "string", "manifest, text or none: where `year` comes from."),
+        ("year_evidence", "string", "The quoted text (or manifest cell) that dates the document."),
+        ("n_chars", "Int64", "Characters of normalised text."),
+        ("n_paragraphs", "Int64", "Paragraphs of normalised text."),
+        ("dup_group", "string", "Duplicate group id shared by exact/near duplicates; empty if unique."),
+        ("dup_kind", "string", "exact, near or empty."),
+        ("is_canonical", "boolean", "False for every non-first member of a duplicate group."),
+        ("text", "string", "Normalised text: paragraphs joined by a newline."),
+    ),
+    "paragraphs": _cols(
+        ("doc_id", "string", "Document id."),
+        ("para_id", "string", "`<doc_id>:p<index>`."),
+        ("para_index", "Int64", "Position of the paragraph in its document, from 0."),
+        ("start", "Int64", "Offset of the paragraph in the document's `text`."),
+        ("text", "string", "Normalised paragraph text."),
+        ("n_chars", "Int64", "Characters in the paragraph."),
+        ("is_heading", "boolean", "True for headings such as 一、… or （二）…."),
+    ),
+    "audit": _cols(
+        ("doc_id", "string", "Document id."),
+        ("source_file", "string", "Raw file relative to the corpus folder."),
+        ("format", "string", "Detected format."),
+        ("encoding", "string", "Detected byte encoding (e.g. utf_8, gb18030, big5)."),
+        ("encoding_confidence", "float64", "Confidence of the encoding decision, 0–1."),
+        ("chars_in", "Int64", "Characters after decoding, before any repair."),
+        ("chars_out", "Int64", "Characters of normalised text."),
+        ("repairs", "string", "JSON object: characters repaired per route."),
+        ("chars_repaired", "Int64", "Sum of `repairs`."),
+        ("placeholders", "Int64", "U+FFFD placeholders left for characters that cannot be recovered."),
+        ("script_converted", "Int64", "Characters changed by Traditional→Simplified conversion."),
+        ("width_normalised", "Int64", "Characters changed by width / space / quote normalisation."),
+        ("artefacts_removed", "Int64", "Characters of site artefacts removed (pinyin, HTML, menus)."),
+        ("lines_reflowed", "Int64", "Hard line breaks joined back into paragraphs."),
+        ("dup_group", "string", "Duplicate group, if any."),
+        ("warnings", "string", "Semicolon-separated warnings (needs OCR, no year, …)."),
+    ),
+    # --------------------------------------------------------------- segment
+    "tokens": _cols(
+        ("doc_id", "string", "Document id."),
+        ("para_id", "string", "Paragraph id."),
+        ("token_index", "Int64", "Position of the token in its paragraph, from 0."),
+        ("token", "string", "The token exactly as in the paragraph text."),
+        ("start", "Int64", "Offset of the token in the paragraph text."),
+        ("end", "Int64", "End offset (exclusive)."),
+        ("pos", "string", "jieba POS tag (empty when POS tagging is off)."),
+        ("keep", "boolean", "False for stopwords, punctuation, numbers and filtered POS."),
+    ),
+    # ---------------------------------------------------------------- topics
+    "topics": _cols(
+        ("topic_id", "Int64", "Topic number, from 0, ordered by size."),
+        ("label", "string", "Readable label: the three highest-weighted terms."),
+        ("top_terms", "string", "Top terms, space-separated, by centroid weight."),
+        ("n_units", "Int64", "Units (paragraphs by default) assigned to the topic."),
+        ("share", "float64", "Share of all units."),
+    ),
+    "topic_assignments": _cols(
+        ("unit_id", "string", "Paragraph id (or doc id when the unit is the document)."),
+        ("doc_id", "string", "Document id."),
+        ("year", "Int64", "Document year."),
+        ("topic_id", "Int64", "Assigned topic."),
+        ("similarity", "float64", "Cosine similarity of the unit to its topic centroid."),
+    ),
+    "topic_trends": _cols(
+        ("year", "Int64", "Year."),
+        ("topic_id", "Int64", "Topic."),
+        ("n_units", "Int64", "Units of that year in the topic."),
+        ("share", "float64", "Share of the year's units that fall in the topic."),
+    ),
+    # --------------------------------------------------------------- network
+    "network_nodes": _cols(
+        ("period", "string", "Period label (a year, a year range, or `all`)."),
+        ("term", "string", "Token."),
+        ("freq", "Int64", "Windows (paragraphs by default) containing the term."),
+        ("degree", "Int64", "Neighbours in the period graph."),
+        ("strength", "float64", "Sum of edge weights."),
+        ("community", "Int64", "Louvain community, numbered by size from 0."),
+    ),
+    "network_edges": _cols(
+        ("period", "string", "Period label."),
+        ("source", "string", "Term (the smaller in code-point order)."),
+        ("target", "string", "Term."),
+        ("weight", "Int64", "Windows in which both terms occur."),
+        ("npmi", "float64", "Normalised PMI of the pair over the period's windows."),
+    ),
+    # ---------------------------------------------------------------- themes
+    "theme_hits": _cols(
+        ("theme", "string", "Theme name."),
+        ("term", "string", "The dictionary term or pattern that matched."),
+        ("doc_id", "string", "Document id."),
+        ("para_id", "string", "Paragraph id."),
+        ("year", "Int64", "Document year."),
+        ("city", "string", "Document city."),
+        ("start", "Int64", "Offset of the match in the paragraph text."),
+        ("end", "Int64", "End offset (exclusive)."),
+        ("left", "string", "Context before the match."),
+        ("match", "string", "Matched text."),
+        ("right", "string", "Context after the match."),
+    ),
+    "theme_docs": _cols(
+        ("theme", "string", "Theme name."),
+        ("doc_id", "string", "Document id."),
+        ("year", "Int64", "Year."),
+        ("city", "string", "City."),
+        ("doc_type", "string", "Document type."),
+        ("count", "Int64", "Hits in the normalised text."),
+        ("token_count", "Int64", "Hits counted on tokens (for comparison)."),
+        ("n_chars", "Int64", "Characters of the document."),
+        ("per_10k", "float64", "Hits per 10,000 characters."),
+        ("para_share", "float64", "Share of paragraphs with at least one hit."),
+    ),
+    "theme_years": _cols(
+        ("theme", "string", "Theme name."),
+        ("year", "Int64", "Year."),
+        ("n_docs", "Int64", "Documents of that year (canonical only)."),
+        ("docs_with", "Int64", "Documents with at least one hit."),
+        ("count", "Int64", "Hits."),
+        ("n_chars", "Int64", "Characters of the year's documents."),
+        ("per_10k", "float64", "count / n_chars × 10,000 (a pooled rate, not a mean of rates)."),
+        ("para_share", "float64", "Paragraphs with a hit / the year's paragraphs."),
+    ),
+    "theme_first": _cols(
+        ("theme", "string", "Theme name."),
+        ("city", "string", "City (empty for the corpus-wide row)."),
+        ("first_year", "Int64", "First year with a hit."),
+        ("first_doc_id", "string", "First document with a hit (earliest date, then doc_id)."),
+        ("first_para_id", "string", "Paragraph of the first hit."),
+        ("total_count", "Int64", "Hits over the whole corpus (or city)."),
+    ),
+}
+
+
+def check_columns(df: pd.DataFrame, table: str, *, stage: str) -> None:
+    """Raise ``SchemaError`` if ``df`` lacks a column of ``table``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_columns(pd.DataFrame({"doc_id": ["甲"]}), "paragraphs", stage="segment")
+    Traceback (most recent call last):
+    ...
+    pipeline.errors.SchemaError: segment needs table 'paragraphs' with columns para_id, para_index, start, text, n_chars, is_heading; they are missing. Run the earlier stages first (`python -m pipeline analyze`).
+    """
+    missing = [c.name for c in SCHEMAS[table] if c.name not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"{stage} needs table '{table}' with columns {', '.join(missing)}; they are missing. "
+            "Run the earlier stages first (`python -m pipeline analyze`)."
+        )
+
+
+def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Return ``df`` with the schema's columns, in order, cast to their dtypes.
+
+    Extra columns are kept after the documented ones, so a stage may add
+    detail without breaking readers.
+
+    Examples
+    --------
+    >>> df = conform(pd.DataFrame({"term": ["强省会"], "theme": ["强省会"]}), "theme_first")
+    >>> list(df.columns)[:3], df["first_year"].dtype.name
+    (['theme', 'city', 'first_year'], 'Int64')
+    """
+    out = df.copy()
+    for col in SCHEMAS[table]:
+        if col.name not in out.columns:
+            out[col.name] = pd.Series([pd.NA] * len(out), dtype=col.dtype, index=out.index)
+        else:
+            out[col.name] = out[col.name].astype(col.dtype)
+    names = [c.name for c in SCHEMAS[table]]
+    return out[names + [c for c in out.columns if c not in names]].reset_index(drop=True)

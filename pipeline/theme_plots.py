@@ -1,0 +1,178 @@
+"""Figures of the themes stage: trend lines, a theme × year heatmap, small multiples per city.
+
+Input: ``theme_years`` and ``theme_groups`` from ``themes.track_themes``.
+Each function returns a ``matplotlib.figure.Figure`` built without
+pyplot (so nothing accumulates in a global figure registry); the caller
+saves it (``io.write_figure``).  Chinese labels use the bundled CJK font
+(``plotting.setup_matplotlib``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .errors import SchemaError
+from .plotting import setup_matplotlib
+
+_NEEDED = ("theme", "year", "n_docs", "count", "per_10k")
+
+
+def _check(df: pd.DataFrame, what: str, extra: tuple[str, ...] = ()) -> None:
+    missing = [c for c in (*_NEEDED, *extra) if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{what} needs columns {', '.join(missing)}; they are missing. "
+                          "Pass the table returned by themes.track_themes.")
+
+
+def _themes_with_hits(df: pd.DataFrame) -> list[str]:
+    """Themes in table order that have at least one hit (a flat zero line only adds clutter)."""
+    totals = df.groupby("theme", sort=False)["count"].sum()
+    return [t for t in dict.fromkeys(df["theme"]) if totals.get(t, 0) > 0]
+
+
+def _colors(n: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _empty_figure(message: str) -> Figure:
+    fig = Figure(figsize=(6, 2))
+    ax = fig.subplots()
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center")
+    return fig
+
+
+def plot_theme_trends(theme_years: pd.DataFrame) -> Figure:
+    """Rate per 10,000 characters per year, one line per theme, with documents per year below.
+
+    Years missing from the corpus stay gaps in the lines (no interpolation).
+
+    Examples
+    --------
+    >>> ty = pd.DataFrame({"theme": ["强省会"] * 2, "year": [2023, 2024], "n_docs": [1, 2],
+    ...     "count": [1, 4], "per_10k": [0.5, 1.5]})
+    >>> fig = plot_theme_trends(ty)
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['强省会']
+    """
+    _check(theme_years, "plot_theme_trends")
+    setup_matplotlib()
+    ty = theme_years.dropna(subset=["year"])
+    names = _themes_with_hits(ty)
+    if not names:
+        return _empty_figure("没有主题命中 (no theme hits)")
+    years = np.arange(int(ty["year"].min()), int(ty["year"].max()) + 1)
+    rates = ty.pivot_table(index="year", columns="theme", values="per_10k", aggfunc="first").reindex(years)
+    docs = ty.groupby("year")["n_docs"].max().reindex(years)
+
+    fig = Figure(figsize=(max(7.0, min(16.0, 0.22 * len(years) + 5)), 5.6), layout="constrained")
+    ax, axd = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 1]})
+    for name, color in zip(names, _colors(len(names)), strict=True):
+        ax.plot(years, rates[name].to_numpy(dtype=float), marker="o", ms=3, lw=1.5, color=color, label=name)
+    ax.set_ylabel("每万字出现次数")
+    ax.set_title("主题趋势（按年合并计算：命中数 / 总字数 × 10,000）")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+    axd.bar(years, docs.fillna(0).to_numpy(), color="0.6", width=0.8)
+    axd.set_ylabel("文档数")
+    axd.set_xlabel("年份")
+    if len(years) <= 40:
+        for x, n in zip(years, docs.to_numpy(), strict=True):
+            if not pd.isna(n):
+                axd.text(x, n, f"{int(n)}", ha="center", va="bottom", fontsize=7)
+    axd.set_ylim(0, max(1.0, float(docs.max())) * 1.35)
+    axd.xaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
+def plot_theme_heatmap(theme_years: pd.DataFrame) -> Figure:
+    """Theme × year heatmap of the pooled rate per 10,000 characters (corpus years only).
+
+    Examples
+    --------
+    >>> ty = pd.DataFrame({"theme": ["强省会", "强省会", "社区协商", "社区协商"], "year": [2023, 2024] * 2,
+    ...     "n_docs": 1, "count": [1, 0, 2, 3], "per_10k": [0.5, 0.0, 1.0, 1.5]})
+    >>> [t.get_text() for t in plot_theme_heatmap(ty).axes[0].get_yticklabels()]
+    ['强省会', '社区协商']
+    """
+    _check(theme_years, "plot_theme_heatmap")
+    setup_matplotlib()
+    ty = theme_years.dropna(subset=["year"])
+    names = list(dict.fromkeys(ty["theme"]))
+    if not names:
+        return _empty_figure("没有主题 (no themes)")
+    mat = ty.pivot_table(index="theme", columns="year", values="per_10k", aggfunc="first").reindex(names)
+    years = [int(y) for y in mat.columns]
+    fig = Figure(figsize=(max(6.0, min(18.0, 0.35 * len(years) + 3)), max(2.5, 0.38 * len(names) + 1.5)),
+                 layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(mat.to_numpy(dtype=float), aspect="auto", cmap="YlOrRd", interpolation="nearest")
+    ax.set_yticks(range(len(names)), names)
+    step = max(1, math.ceil(len(years) / 30))
+    ax.set_xticks(range(0, len(years), step), [str(y) for y in years[::step]], rotation=90)
+    ax.set_xlabel("年份")
+    ax.set_title("主题 × 年份（每万字出现次数）")
+    if mat.size <= 300:
+        vmax = np.nanmax(mat.to_numpy(dtype=float)) if mat.notna().any().any() else 0
+        for (i, j), v in np.ndenumerate(mat.to_numpy(dtype=float)):
+            if not np.isnan(v) and v > 0:
+                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7,
+                        color="white" if v > 0.6 * vmax else "black")
+    fig.colorbar(im, ax=ax, label="每万字出现次数", shrink=0.8)
+    return fig
+
+
+def plot_theme_cities(theme_groups: pd.DataFrame) -> Figure | None:
+    """Small multiples of the yearly rate, one panel per city; ``None`` for a one-city corpus.
+
+    Examples
+    --------
+    >>> tg = pd.DataFrame({"theme": "强省会", "group_by": "city", "group": ["贵阳", "兰州"],
+    ...     "year": [2024, 2024], "n_docs": 1, "count": [3, 0], "per_10k": [1.2, 0.0]})
+    >>> [a.get_title() for a in plot_theme_cities(tg).axes]
+    ['兰州（1 篇）', '贵阳（1 篇）']
+    >>> plot_theme_cities(tg[tg["group"] == "贵阳"]) is None
+    True
+    """
+    _check(theme_groups, "plot_theme_cities", ("group_by", "group"))
+    tg = theme_groups[(theme_groups["group_by"] == "city")].dropna(subset=["year"])
+    cities = sorted(tg["group"].dropna().unique().tolist())
+    if len(cities) < 2:
+        return None
+    setup_matplotlib()
+    names = _themes_with_hits(tg) or list(dict.fromkeys(tg["theme"]))
+    colors = dict(zip(names, _colors(len(names)), strict=True))
+    ncols = min(3, len(cities))
+    nrows = math.ceil(len(cities) / ncols)
+    fig = Figure(figsize=(4.2 * ncols + 1.8, 3.0 * nrows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
+    for ax, city in zip(axes, cities, strict=False):
+        sub = tg[tg["group"] == city]
+        n_docs = int(sub.groupby("year")["n_docs"].max().sum())
+        for name in names:
+            s = sub[sub["theme"] == name].sort_values("year")
+            if len(s):
+                ax.plot(s["year"].astype(int), s["per_10k"].astype(float), marker="o", ms=3,
+                        color=colors[name], label=name)
+        ax.set_title(f"{city}（{n_docs} 篇）")
+        ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    for ax in axes[len(cities):]:
+        ax.remove()
+    fig.supylabel("每万字出现次数")
+    legend = {}
+    for ax in axes[: len(cities)]:
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, h)
+    if legend:
+        fig.legend(list(legend.values()), list(legend), loc="outside right upper", fontsize=8, frameon=False)
+    fig.suptitle("各城市主题趋势")
+    return fig

@@ -1,0 +1,35 @@
+"""Shared fixtures: project paths and one cached run of the sample corpus."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPORA = SHARED / "corpora"
+
+
+def tree_hash(folder: Path) -> str:
+    """Hash of every file's path, bytes and mode under ``folder``."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode())
+            h.update(p.read_bytes())
+            h.update(str(p.stat().st_mode).encode())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """Run the whole chain once on corpus/ into a temporary outputs folder."""
+    from pipeline import Config, run
+
+    out = tmp_path_factory.mktemp("outputs")
+    before = tree_hash(ROOT / "corpus")
+    cfg = Config(root=ROOT, outputs=out, progress=False)
+    res = run(cfg)
+    return {"result": res, "config": cfg, "outputs": out, "corpus_hash_before": before}

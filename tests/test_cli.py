@@ -1,0 +1,63 @@
+"""The CLI is thin: exit codes, exact error lines, help everywhere."""
+
+import re
+import subprocess
+import sys
+
+import click
+import pytest
+
+from conftest import ROOT
+from pipeline.cli import cli, main
+
+
+def _run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_missing_corpus_is_one_error_line_without_traceback(tmp_path):
+    r = _run("ingest", "--corpus", str(tmp_path / "nope"), "--outputs", str(tmp_path / "o"))
+    assert r.returncode == 1
+    assert r.stderr == f"Error: Corpus folder {tmp_path / 'nope'} not found. Pass an existing folder with --corpus.\n"
+
+
+def test_bad_set_option(tmp_path):
+    r = _run("analyze", "--set", "n_topics=3", "--outputs", str(tmp_path))
+    assert r.returncode == 1
+    assert r.stderr == "Error: --set 'n_topics=3' is not SECTION.KEY=VALUE, e.g. --set topics.n_topics=6.\n"
+
+
+def test_unknown_config_key(tmp_path):
+    r = _run("analyze", "--set", "topics.k=3", "--outputs", str(tmp_path))
+    assert r.returncode == 1 and r.stderr.startswith("Error: Unknown config key 'topics.k'.")
+    assert "Traceback" not in r.stderr
+
+
+def _commands(group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield (*prefix, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _commands(cli)], ids=" ".join)
+def test_every_subcommand_has_help(path, capsys):
+    assert main([*path, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Usage:" in out and len(out.splitlines()) > 3
+
+
+def test_every_makefile_target_has_a_help_line():
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = re.findall(r"^([a-z][a-z_-]*):", text, flags=re.M)
+    assert {"analyze", "test", "help", "setup"} <= set(targets)
+    for t in targets:
+        assert re.search(rf"^{t}:.*## \S", text, flags=re.M), t
+
+
+def test_theme_trace_prints_rates_and_first_appearance(sample_run):
+    out = sample_run["outputs"]
+    r = _run("themes", "--outputs", str(out), "--quiet", "trace", "强省会")
+    assert r.returncode == 0, r.stderr
+    assert "First appearance: 2021" in r.stdout
+    assert "强省会" in r.stdout
