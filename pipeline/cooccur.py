@@ -89,7 +89,7 @@ def build_cooccurrence(
     >>> out["network_edges"][["source", "target", "weight"]].values.tolist()
     [['民生', '社区协商', 2]]
     """
-    check_columns(tokens, "tokens", stage="network")
+    check_columns(tokens, "tokens", stage="network", needs=("doc_id", "para_id", "token_index", "token", "keep"))
     if top_terms < 2 or min_weight < 1:
         raise ConfigError(f"network.top_terms must be ≥ 2 and network.min_weight ≥ 1 (got {top_terms}, {min_weight}).")
     canon = documents.loc[documents["is_canonical"].astype(bool), ["doc_id", "year"]]

@@ -43,6 +43,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import PurePosixPath
 
 from .errors import SourceError
@@ -128,10 +129,17 @@ _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF16_BE, "utf_16_be"),
 )
 # Bytes scored and shown to the detectors; enough to decide, cheap on big files.
-_SAMPLE_BYTES = 16384
+_SAMPLE_BYTES = 4096
 # Prior (log-odds) per candidate: the corpus is mainland Chinese, Big5 is
 # rarer, and UTF-16 without a BOM is rare unless its NUL pattern shows.
-_PRIORS = {"gb18030": 0.0, "big5": -1.0, "cp950": -1.5, "big5hkscs": -2.0, "utf_8": 0.0}
+_PRIORS = {
+    "gb18030": 0.0,
+    "big5": -1.0,
+    "cp950": -1.5,
+    "big5hkscs": -2.0,
+    "utf_8": 0.0,
+    "cp1252": -4.0,
+}
 _UTF16_PRIOR_NO_NULS = -8.0
 _VOTE_BONUS = 2.0  # log-odds added per detector that agrees
 _TEMPERATURE = 3.0  # the char model is overconfident; soften its posterior
@@ -140,6 +148,7 @@ _LOGP_PUNCT = math.log(0.02)
 _LOGP_ASCII = math.log(0.05)
 _LOGP_ODD = -15.0  # kana, Hangul, Cyrillic, box drawing, rare CJK extensions
 _LOGP_BAD = -25.0  # private use, control characters, U+FFFD
+_IMPLAUSIBLE_PER_CHAR = -12.0
 
 
 @dataclass(frozen=True)
@@ -169,7 +178,7 @@ def _char_model() -> _CharModel:
         word, freq = parts[0], int(parts[1])
         for ch in word:
             uni[ch] += freq
-        for a, b in zip(word, word[1:]):
+        for a, b in pairwise(word):
             bi[a + b] += freq
             left[a] += freq
     return _CharModel(dict(uni), dict(left), dict(bi), sum(uni.values()))
@@ -210,7 +219,11 @@ def _logp(text: str) -> float:
         prev = ""
         if ch in _PUNCT or 0xFF01 <= o <= 0xFF5E:
             total += _LOGP_PUNCT
-        elif ch == "\ufffd" or 0xE000 <= o <= 0xF8FF or unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn"):
+        elif (
+            ch == "\ufffd"
+            or 0xE000 <= o <= 0xF8FF
+            or unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn")
+        ):
             total += _LOGP_BAD
         else:
             total += _LOGP_ODD
@@ -323,19 +336,35 @@ def decode_bytes(data: bytes) -> tuple[str, str, float]:
         pass
 
     cands = _candidates(data)
-    sample = data[:_SAMPLE_BYTES]
-    cd, cn = _votes(sample)
-    scores: dict[str, float] = {}
-    for codec, prior in cands.items():
-        text = _decode_prefix(data, codec)
-        family = "big5" if codec in ("cp950", "big5hkscs") else codec
-        vote = _VOTE_BONUS * ((cd == family) + (cn == family))
-        scores[codec] = _logp(text) + prior + vote
+    samples = {codec: _decode_prefix(data, codec) for codec in cands}
+    lm: dict[str, float] = {}  # big5 and cp950 usually read the bytes alike: score each text once
+    for text in samples.values():
+        if text not in lm:
+            lm[text] = _logp(text)
+    scores = {c: prior + lm[samples[c]] for c, prior in cands.items()}
+    per_text: dict[str, float] = {}
+    for c, sc in scores.items():
+        per_text[samples[c]] = max(sc, per_text.get(samples[c], -math.inf))
+    ranked = sorted(per_text.values(), reverse=True)
+    # The detectors vote only in close calls: two votes cannot overturn a wider margin.
+    if len(ranked) > 1 and ranked[0] - ranked[1] <= 2 * _VOTE_BONUS:
+        cd, cn = _votes(data[:_SAMPLE_BYTES])
+        for codec in scores:
+            family = "big5" if codec in ("cp950", "big5hkscs") else codec
+            scores[codec] += _VOTE_BONUS * ((cd == family) + (cn == family))
 
-    best = max(scores, key=scores.__getitem__)
+    best = max(scores, key=scores.__getitem__)  # ties keep the earlier, simpler codec
     top = scores[best]
-    z = sum(math.exp((s - top) / _TEMPERATURE) for s in scores.values())
-    confidence = 1.0 / z
+    weights = {c: math.exp((s - top) / _TEMPERATURE) for c, s in scores.items()}
+    # Codecs that agree on these bytes (big5/cp950) share one reading: pool their mass.
+    confidence = sum(w for c, w in weights.items() if samples[c] == samples[best]) / sum(
+        weights.values()
+    )
+    # Even the best reading can be implausible (binary data, an unknown codec):
+    # real Chinese averages about -7 per character, garbage below -12.
+    per_char = lm[samples[best]] / max(1, len(samples[best]))
+    if per_char < _IMPLAUSIBLE_PER_CHAR:
+        confidence *= 0.3
     try:
         text = data.decode(best)
     except UnicodeDecodeError:
@@ -403,7 +432,9 @@ def read_source(name: str, data: bytes) -> list[RawDoc]:
 def _decode_warnings(text: str, encoding: str, confidence: float) -> tuple[str, ...]:
     out = []
     if "\ufffd" in text:
-        out.append(f"{text.count(chr(0xFFFD))} undecodable byte sequences became U+FFFD ({encoding})")
+        out.append(
+            f"{text.count(chr(0xFFFD))} undecodable byte sequences became U+FFFD ({encoding})"
+        )
     if confidence < 0.6:
         out.append(f"low encoding confidence {confidence:.2f} for {encoding}")
     return tuple(out)
@@ -419,10 +450,33 @@ def _read_txt(name: str, data: bytes, fmt: str) -> list[RawDoc]:
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 # Declared labels → the superset codec that decodes them (pages labelled
 # gb2312 routinely contain GBK characters).
-_CHARSET_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030",
-                     "big5": "cp950", "big5-hkscs": "big5hkscs"}
-_DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-              "button", "select", "svg", "canvas", "template", "object", "embed", "menu")
+_CHARSET_SUPERSET = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb18030": "gb18030",
+    "x-gbk": "gb18030",
+    "big5": "cp950",
+    "big5-hkscs": "big5hkscs",
+}
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "button",
+    "select",
+    "svg",
+    "canvas",
+    "template",
+    "object",
+    "embed",
+    "menu",
+)
 # class/id words of page furniture (English and pinyin naming on Chinese sites).
 _CLUTTER_RE = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|header|head|sidebar|side|share|"
@@ -430,8 +484,33 @@ _CLUTTER_RE = re.compile(
     r"mianbao|daohang|dh|position|location|weizhi|pagination|pager)($|[\s_-])",
     re.I,
 )
-_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
-               "article", "blockquote", "pre", "ul", "ol", "dl", "dt", "dd", "center", "td", "th", "main"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "center",
+    "td",
+    "th",
+    "main",
+}
 _META_NAMES = {
     "keywords": "keywords",
     "description": "description",
@@ -449,20 +528,29 @@ _META_NAMES = {
 
 
 def _html_decode(data: bytes) -> tuple[str, str, float, tuple[str, ...]]:
-    for bom, _ in _BOMS:
-        if data.startswith(bom):
-            return (*decode_bytes(data), ())
+    """Decode a page: BOM, else its declared charset if that decodes, else ``decode_bytes``."""
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return (*decode_bytes(data), ())
     m = _CHARSET_RE.search(data[:4096])
-    if m:
-        label = m.group(1).decode("ascii").lower()
-        codec = _CHARSET_SUPERSET.get(label, label)
-        try:
-            codec = codecs.lookup(codec).name.replace("-", "_")
-            return data.decode(codec), codec, 1.0, ()
-        except (LookupError, UnicodeDecodeError):
-            text, enc, conf = decode_bytes(data)
-            return text, enc, conf, (f"declared charset {label!r} does not decode the page; detected {enc}",)
-    return (*decode_bytes(data), ())
+    if not m:
+        return (*decode_bytes(data), ())
+    label = m.group(1).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(_CHARSET_SUPERSET.get(label, label)).name.replace("-", "_")
+        text = data.decode(codec)
+    except (LookupError, UnicodeDecodeError):
+        codec = ""
+    # Single-byte Western labels decode anything, so they prove nothing on a
+    # Chinese page: let detection check them.
+    if codec and codec not in _SINGLE_BYTE:
+        return text, codec, 1.0, ()
+    text, enc, conf = decode_bytes(data)
+    if codec == enc or (codec and enc in ("utf_8", "cp1252")):
+        return text, enc, conf, ()
+    return text, enc, conf, (f"declared charset {label!r} does not fit the page; detected {enc}",)
+
+
+_SINGLE_BYTE = {"latin_1", "iso8859_1", "cp1252", "ascii", "iso8859_15"}
 
 
 def _is_clutter(el) -> bool:
@@ -541,7 +629,9 @@ def _read_html(name: str, data: bytes, fmt: str) -> list[RawDoc]:
     try:
         root = lxml.html.document_fromstring(text)
     except Exception as exc:  # lxml raises ParserError/ValueError on empty or binary input
-        raise SourceError(name, f"not parseable as HTML ({exc}): check that the file is a web page") from exc
+        raise SourceError(
+            name, f"not parseable as HTML ({exc}): check that the file is a web page"
+        ) from exc
     meta: dict[str, str] = {}
     title = root.findtext(".//title")
     if title and title.strip():
@@ -630,7 +720,9 @@ def _is_prose(values: Sequence[str]) -> bool:
     return long_ >= 0.5 * len(vals) and sentences >= 0.5 * len(vals) and urls == 0
 
 
-def _text_column(name: str, columns: Sequence[str], rows: Sequence[dict[str, object]], nrows: int) -> str:
+def _text_column(
+    name: str, columns: Sequence[str], rows: Sequence[dict[str, object]], nrows: int
+) -> str:
     lower = {str(c).strip().lower(): c for c in columns}
     for cand in TEXT_COLUMNS:
         if cand in lower:
@@ -655,15 +747,25 @@ def _read_delimited(name: str, data: bytes, fmt: str) -> list[RawDoc]:
     try:
         # pandas' C parser has no field-size limit (csv.field_size_limit is process-global)
         # and handles multi-line quoted fields.
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                         quoting=csv.QUOTE_MINIMAL, engine="c")
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="c",
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise SourceError(name, f"not a valid {fmt.upper()} ({exc}); check the delimiter and quoting") from exc
+        raise SourceError(
+            name, f"not a valid {fmt.upper()} ({exc}); check the delimiter and quoting"
+        ) from exc
     columns = [str(c) for c in df.columns]
     rows = df.to_dict("records")
     col = _text_column(name, columns, rows, len(rows))
     if not rows:
-        raise SourceError(name, f"the {fmt.upper()} has a text column {col!r} but no rows: leave it out")
+        raise SourceError(
+            name, f"the {fmt.upper()} has a text column {col!r} but no rows: leave it out"
+        )
     base = _decode_warnings(text, enc, conf)
     docs = []
     for i, row in enumerate(rows):
@@ -690,10 +792,17 @@ def _read_jsonl(name: str, data: bytes, fmt: str) -> list[RawDoc]:
         else:
             bad.append(lineno)
     if not rows:
-        raise SourceError(name, f"no JSON objects found ({len(bad)} malformed lines): expect one object per line")
+        raise SourceError(
+            name, f"no JSON objects found ({len(bad)} malformed lines): expect one object per line"
+        )
     columns = list(dict.fromkeys(k for r in rows for k in r))
-    str_rows = [{k: (v if isinstance(v, str) else "" if v is None else json.dumps(v, ensure_ascii=False))
-                 for k, v in r.items()} for r in rows]
+    str_rows = [
+        {
+            k: (v if isinstance(v, str) else "" if v is None else json.dumps(v, ensure_ascii=False))
+            for k, v in r.items()
+        }
+        for r in rows
+    ]
     col = _text_column(name, columns, str_rows, len(rows))
     base = _decode_warnings(text, enc, conf)
     if bad:
@@ -851,7 +960,7 @@ def _paragraphs(lines: list[_Line]) -> list[_Para]:
     """Split one column's lines into paragraphs: a vertical gap, an indent or a short previous line."""
     if not lines:
         return []
-    pitches = [b.top - a.top for a, b in zip(lines, lines[1:]) if b.top > a.top]
+    pitches = [b.top - a.top for a, b in pairwise(lines) if b.top > a.top]
     pitch = statistics.median(pitches) if pitches else lines[0].size * 1.5
     left = min(ln.x0 for ln in lines)
     right = max(ln.x1 for ln in lines)
@@ -863,7 +972,7 @@ def _paragraphs(lines: list[_Line]) -> list[_Para]:
         return right - ln.x1 > 2.0 * max(ln.size, 1)
 
     paras = [_Para([lines[0].text], indented(lines[0]), False)]
-    for prev, cur in zip(lines, lines[1:]):
+    for prev, cur in pairwise(lines):
         if cur.top - prev.top > 1.45 * pitch or indented(cur) or short(prev):
             paras.append(_Para([cur.text], indented(cur), False))
         else:
@@ -900,21 +1009,35 @@ def _read_pdf(name: str, data: bytes, fmt: str) -> list[RawDoc]:
         pages = list(pdf.pages)
     except Exception as exc:  # pdfplumber wraps pdfminer errors in PdfminerException
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
-        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in repr(exc).lower():
+        if (
+            isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError))
+            or "password" in repr(exc).lower()
+        ):
             raise SourceError(
-                name, "encrypted PDF: decrypt it first (qpdf --decrypt --password=... in.pdf out.pdf)"
+                name,
+                "encrypted PDF: decrypt it first (qpdf --decrypt --password=... in.pdf out.pdf)",
             ) from exc
         if isinstance(cause, PDFSyntaxError) or "syntax" in repr(exc).lower():
-            raise SourceError(name, f"not a valid PDF ({cause}): re-download or repair it (qpdf in.pdf out.pdf)") from exc
-        raise SourceError(name, f"PDF could not be opened ({exc!r}): try repairing it with qpdf") from exc
+            raise SourceError(
+                name, f"not a valid PDF ({cause}): re-download or repair it (qpdf in.pdf out.pdf)"
+            ) from exc
+        raise SourceError(
+            name, f"PDF could not be opened ({exc!r}): try repairing it with qpdf"
+        ) from exc
     with pdf:
-        meta = {k.lower(): v.strip() for k, v in (pdf.metadata or {}).items()
-                if k in ("Title", "Author") and isinstance(v, str)
-                and v.strip().lower() not in ("", "untitled", "anonymous", "unspecified", "unknown")}
+        meta = {
+            k.lower(): v.strip()
+            for k, v in (pdf.metadata or {}).items()
+            if k in ("Title", "Author")
+            and isinstance(v, str)
+            and v.strip().lower() not in ("", "untitled", "anonymous", "unspecified", "unknown")
+        }
         if "author" in meta:
             meta["speaker"] = meta.pop("author")
         regions = [_page_regions(p) for p in pages]
-    n_chars = sum(len(ln.text) for band, segs in regions for ln in band + [x for s in segs for x in s])
+    n_chars = sum(
+        len(ln.text) for band, segs in regions for ln in band + [x for s in segs for x in s]
+    )
     if n_chars == 0:
         raise SourceError(
             name,

@@ -182,8 +182,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
 }
 
 
-def check_columns(df: pd.DataFrame, table: str, *, stage: str) -> None:
-    """Raise ``SchemaError`` if ``df`` lacks a column of ``table``.
+def check_columns(df: pd.DataFrame, table: str, *, stage: str, needs: tuple[str, ...] | None = None) -> None:
+    """Raise ``SchemaError`` if ``df`` lacks a column of ``table`` (or of ``needs``, when given).
 
     Examples
     --------
@@ -193,7 +193,8 @@ def check_columns(df: pd.DataFrame, table: str, *, stage: str) -> None:
     ...
     pipeline.errors.SchemaError: segment needs table 'paragraphs' with columns para_id, para_index, start, text, n_chars, is_heading; they are missing. Run the earlier stages first (`python -m pipeline analyze`).
     """
-    missing = [c.name for c in SCHEMAS[table] if c.name not in df.columns]
+    names = needs if needs is not None else [c.name for c in SCHEMAS[table]]
+    missing = [c for c in names if c not in df.columns]
     if missing:
         raise SchemaError(
             f"{stage} needs table '{table}' with columns {', '.join(missing)}; they are missing. "
@@ -216,7 +217,7 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     out = df.copy()
     for col in SCHEMAS[table]:
         if col.name not in out.columns:
-            out[col.name] = pd.Series([pd.NA] * len(out), dtype=col.dtype, index=out.index)
+            out[col.name] = pd.Series(index=out.index, dtype=col.dtype)
         else:
             out[col.name] = out[col.name].astype(col.dtype)
     names = [c.name for c in SCHEMAS[table]]

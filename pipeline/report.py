@@ -55,6 +55,12 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all
         return None
     keep = sorted(g.nodes, key=lambda n: (-g.nodes[n]["freq"], n))[:max_nodes]
     g = g.subgraph(keep).copy()
+    # A dense graph draws as a hairball: show each node's strongest links only.
+    strongest = set()
+    for n in g.nodes:
+        links = sorted(g.edges(n, data="weight"), key=lambda e: (-e[2], e[1]))[:4]
+        strongest.update(tuple(sorted(e[:2])) for e in links)
+    g.remove_edges_from([e for e in list(g.edges) if tuple(sorted(e)) not in strongest])
     pos = nx.spring_layout(g, seed=seed, weight="weight", k=1.2 / max(1, g.number_of_nodes()) ** 0.5)
     cmap = plt.get_cmap("tab10")
     fig, ax = plt.subplots(figsize=(10, 8))
@@ -65,7 +71,7 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all
     nx.draw_networkx_edges(g, pos, ax=ax, width=widths, alpha=0.25, edge_color="#555555")
     nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodelist, node_size=sizes, node_color=colours, alpha=0.85)
     nx.draw_networkx_labels(g, pos, ax=ax, font_size=9, font_family=setup_font_family())
-    ax.set_title(f"词语共现网络（{period}；节点大小 = 出现段落数，颜色 = 社群）")
+    ax.set_title(f"词语共现网络（{period}；节点大小 = 出现段落数，颜色 = 社群，每个词只画最强的 4 条连线）")
     ax.axis("off")
     fig.tight_layout()
     return fig

@@ -10,8 +10,8 @@ hit), ``theme_docs``, ``theme_years``, ``theme_first`` and
 Counting is done on the normalised paragraph text, never on tokens, so a
 segmentation error cannot hide a theme; tokens are counted only for
 comparison (``token_count``).  Per paragraph a theme's candidates are
-every occurrence of a term (and of its NFKC form, so a full-width ``＋``
-still matches ``+``) and every regex match; a candidate overlapping an
+every occurrence of a term (in its half- and full-width forms too, so
+``互联网+`` also matches ``互联网＋``) and every regex match; a candidate overlapping an
 excluded phrase is dropped, then the longest candidates are kept first
 and anything overlapping them is discarded.  So ``乡镇（街道）委员工作站``
 counts once even though the theme also lists ``委员工作站``.
@@ -169,7 +169,7 @@ def _compile(theme: Theme) -> _Matcher:
     for term in theme.terms:
         if not term:
             raise LexiconError(f"themes.toml: theme '{theme.name}' has an empty term. Remove it.")
-        for form in (term, unicodedata.normalize("NFKC", term)):
+        for form in _width_forms(term):
             literals.setdefault(form, term)
     regexes = []
     for pat in theme.patterns:
@@ -182,11 +182,24 @@ def _compile(theme: Theme) -> _Matcher:
             raise LexiconError(f"themes.toml: theme '{theme.name}': pattern {pat!r} matches the empty string. "
                                "Use + instead of * or add a literal character.")
         regexes.append((rx, pat))
-    excludes = tuple(dict.fromkeys(f for e in theme.exclude for f in (e, unicodedata.normalize("NFKC", e))))
+    excludes = tuple(dict.fromkeys(f for e in theme.exclude for f in _width_forms(e)))
     return _Matcher(theme.name, tuple(literals.items()), tuple(regexes), excludes, frozenset(literals))
 
 
 # ------------------------------------------------------------------ matching
+
+
+def _width_forms(term: str) -> tuple[str, ...]:
+    """The term as written, its NFKC (half-width) form and its full-width ASCII form.
+
+    Reports mix ``（`` and ``(``, ``＋`` and ``+``; a researcher should not have to list both.
+
+    >>> _width_forms("互联网+")
+    ('互联网+', '互联网＋')
+    """
+    half = unicodedata.normalize("NFKC", term)
+    full = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in half)
+    return tuple(dict.fromkeys((term, half, full)))
 
 
 def _find_all(text: str, sub: str, *, overlapping: bool) -> list[int]:
@@ -318,7 +331,7 @@ def track_themes(
     >>> out["theme_years"][["year", "count", "per_10k"]].values.tolist()
     [[2023, 0, 0.0], [2024, 2, 1000.0]]
     >>> out["theme_hits"][["left", "match", "right"]].values.tolist()
-    [['深化', '社区协商', '，社'], ['协商，', '社区协商', '见效']]
+    [['深化', '社区协商', '，社'], ['商，', '社区协商', '见效']]
     >>> out["theme_first"][["first_year", "first_doc_id"]].values.tolist()
     [[2024, 'b']]
     """
@@ -448,7 +461,11 @@ def _first_table(hits: pd.DataFrame, docs: pd.DataFrame, names: list[str]) -> pd
                            first_date=f["date"], first_term=f["term"],
                            first_context=f"{f['left']}【{f['match']}】{f['right']}")
             rows.append(row)
-    return pd.DataFrame(rows)
+    extra = ["first_date", "first_term", "first_context"]
+    out = pd.DataFrame(rows)
+    for col in extra:
+        out[col] = out[col].astype("string") if col in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
+    return out.astype({"n_docs_with": "Int64"})
 
 
 # ------------------------------------------------------------------ ad hoc trace

@@ -96,7 +96,7 @@ def fit_topics(
     EmptyResultError
         If fewer than ``n_topics`` units remain, or no term survives pruning.
     """
-    check_columns(tokens, "tokens", stage="topics")
+    check_columns(tokens, "tokens", stage="topics", needs=("doc_id", "para_id", "token", "keep"))
     if n_topics < 2:
         raise ConfigError(f"topics.n_topics must be at least 2, not {n_topics}.")
     units = unit_tokens(tokens, documents, unit=unit)

@@ -44,7 +44,7 @@ def test_theme_counts_match_a_plain_search_of_the_normalised_text(sample_run):
             assert by_id[r.para_id][r.start:r.end] == r.match
         assert years.loc[years["theme"] == theme, "count"].sum() == len(got)
     first = tables["theme_first"]
-    row = first[(first["theme"] == "强省会") & first["city"].isna()].iloc[0]
+    row = first[(first["theme"] == "强省会") & (first["city"].fillna("") == "")].iloc[0]
     assert row["first_year"] == 2021  # 000 (2021): “十二届八次全会作出大力实施‘强省会’…”
 
 

@@ -1,0 +1,658 @@
+"""Segment paragraphs into tokens with jieba and the domain lexicon.
+
+Input table ``paragraphs`` (columns ``doc_id``, ``para_id``, ``text``; see
+``pipeline/records.py``); output table ``tokens``: ``doc_id``, ``para_id``,
+``token_index``, ``token``, ``start``, ``end``, ``pos``, ``keep``.
+
+Two backends run jieba's algorithm (dictionary DAG + max-probability route,
+HMM for unknown words) on the same dictionary:
+
+``jieba``
+    a private ``jieba.Tokenizer`` (never the module-level one, so the user
+    dictionary cannot be silently lost; jieba issues #533/#537/#547).
+``rjieba``
+    ``rjieba.Jieba`` (jieba-rs compiled code), 15-25x faster end to end.
+
+The two are made token-identical by three corrections, each found by
+diffing both over the sample and the real corpora:
+
+1. jieba-rs's ``add_word`` *replaces* a word's frequency in the dictionary
+   total while jieba's adds it on top; the jieba backend's total is
+   corrected to jieba-rs's (replace) semantics.
+2. jieba-rs counts CJK Extension A/B and compatibility ideographs as Han,
+   jieba only U+4E00–U+9FD5; such characters are cut out before either
+   backend sees the text, which is exactly what jieba does with them.
+3. Inside HMM-recognised runs jieba splits ASCII with
+   ``[a-zA-Z0-9]+(?:\\.\\d+)?%?`` (``2026-02-09`` → ``2026/-/02/-/09``),
+   jieba-rs keeps the run whole; such runs are re-split the jieba way.
+
+POS tags come from the dictionaries (user tag first, then jieba's
+``dict.txt``), with jieba-rs's rule for unknown words (``m`` digits,
+``eng`` ASCII letters, ``x`` otherwise), so both backends agree.  jieba's
+``posseg`` is not used: its own HMM cuts differently from ``cut``.
+
+Lexicon terms that jieba's block regex would split (``四同·四度``, anything
+with ``·``, ``/``, quotes or spaces inside) are cut out as whole tokens
+before segmentation.
+
+Speed.  One regex scan per paragraph decides whether any correction can
+apply (a protected term, a rare ideograph, an ASCII run that jieba would
+split); most paragraphs need none and go straight from the backend's word
+list to offsets (``itertools.accumulate``) and tags (one dict lookup per
+token, unknown words tagged once and remembered), all in C loops.
+``segment_docs`` never builds per-token tuples: it collects column lists,
+turns them into Arrow arrays and computes offsets and ``keep`` with numpy
+and pyarrow.  ``bench/bench_segment.py`` measures all of this.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import re
+import unicodedata
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import ConfigError, EmptyResultError, LexiconError, SchemaError
+from .records import conform
+
+BACKENDS = ("auto", "jieba", "rjieba")
+
+# jieba 0.42.1's block regex (jieba.re_han_default): characters outside this
+# class always end a block, so a term containing one can never be one token.
+_JIEBA_BLOCK_CHARS = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+# Ideographs jieba-rs treats as Han but jieba does not (correction 2).
+_RUST_ONLY_HAN_RANGES = "\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0002FA1F"
+# Lone surrogates (text decoded with errors="surrogateescape") cannot be
+# handed to jieba-rs at all; jieba yields each as a token of its own.
+_SURROGATES = "\ud800-\udfff"
+_RUST_ONLY_HAN = f"[{_RUST_ONLY_HAN_RANGES}{_SURROGATES}]"
+# jieba.finalseg.re_skip: how jieba splits ASCII inside an HMM run (correction 3).
+_HMM_ASCII_SPLIT = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+_RUN_CLASS = r"a-zA-Z0-9+#&._%\-"
+_ASCII_RUN = re.compile(f"[{_RUN_CLASS}]+")
+_ASCII_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
+# Characters that can start a correction: a protected term always holds one
+# outside jieba's block class, correction 2 is about rare ideographs, and an
+# ASCII run jieba re-splits always holds one of these (plain [a-zA-Z0-9]+ is
+# never re-split).  Most paragraphs hold none, and one search of a character
+# class is ~5x cheaper than looking for the corrections themselves.
+_ASCII_SPLIT_TRIGGERS = r"+#&._%\-"
+_USERDICT_LINE = re.compile(r"^(?P<word>\S+?)(?:\s+(?P<freq>\d+))?(?:\s+(?P<tag>[a-zA-Z]+))?$")
+_NUMBER = re.compile(r"[0-9０-９.．,，:：%％‰+\-~～/]+")
+_PARA_COLS = ("doc_id", "para_id", "text")
+
+
+@dataclass(frozen=True)
+class UserTerm:
+    """One user-dictionary line: the term, its frequency and POS tag ('' if none)."""
+
+    word: str
+    freq: int
+    tag: str
+
+
+def parse_userdict(text: str) -> tuple[UserTerm, ...]:
+    """Parse a jieba user dictionary (``term freq pos`` per line, ``#`` comments).
+
+    Parameters
+    ----------
+    text : str
+        Content of ``corpus/lexicon/userdict.txt``.
+
+    Returns
+    -------
+    tuple of UserTerm
+        In file order; a repeated term keeps its last line, as jieba does.
+
+    Raises
+    ------
+    LexiconError
+        On a line that is not ``term [freq] [pos]`` or a frequency of 0.
+
+    Examples
+    --------
+    >>> parse_userdict("# v1\\n强省会 3000 nz\\n社区协商\\n")
+    (UserTerm(word='强省会', freq=3000, tag='nz'), UserTerm(word='社区协商', freq=3000, tag=''))
+    """
+    terms: dict[str, UserTerm] = {}
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _USERDICT_LINE.match(line)
+        if m is None:
+            raise LexiconError(
+                f"userdict.txt line {lineno}: {raw!r} is not 'term freq pos'. "
+                "Write the term without spaces, then an integer frequency and a POS tag such as nz."
+            )
+        freq = int(m["freq"]) if m["freq"] else DEFAULT_FREQ
+        if freq <= 0:
+            # jieba's add_word(freq=0) mutates global state (finalseg.add_force_split).
+            raise LexiconError(
+                f"userdict.txt line {lineno}: frequency 0 for {m['word']!r}. "
+                "Delete the line to drop a term; give a positive frequency (e.g. 3000) to keep it."
+            )
+        terms.pop(m["word"], None)
+        terms[m["word"]] = UserTerm(m["word"], freq, m["tag"] or "")
+    return tuple(terms.values())
+
+
+# Frequency for a term written without one: high enough to beat the split
+# into two common words in jieba's dictionary (total ≈ 6e7).
+DEFAULT_FREQ = 3000
+
+
+def parse_stopwords(text: str) -> frozenset[str]:
+    """Parse a stopword file: one word per line, ``#`` starts a comment.
+
+    Examples
+    --------
+    >>> sorted(parse_stopwords("# 虚词\\n的\\n坚持  # 口号动词\\n\\n"))
+    ['坚持', '的']
+    """
+    words = set()
+    for line in text.splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word:
+            words.add(word)
+    return frozenset(words)
+
+
+@contextmanager
+def _quiet_jieba():
+    # jieba logs "Building prefix dict..." at DEBUG to stderr on every load;
+    # stage code must not print, so raise its logger level for the load only.
+    import jieba
+
+    logger = logging.getLogger("jieba")
+    level = logger.level
+    jieba.setLogLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@functools.lru_cache(maxsize=65536)
+def _unknown_tag(word: str) -> str:
+    # jieba-rs's tag() rule for words outside the dictionary.
+    eng = sum(1 for ch in word if ch.isascii() and ch.isalnum())
+    if eng == 0:
+        return "x"
+    return "m" if eng == sum(1 for ch in word if ch.isascii() and ch.isdigit()) else "eng"
+
+
+def _jieba_dict_tags(tokenizer) -> dict[str, str]:
+    tags = {}
+    with tokenizer.get_dict_file() as f:
+        for line in f:
+            parts = line.decode("utf-8").split()
+            if len(parts) >= 3:
+                tags[parts[0]] = parts[2]
+            elif len(parts) == 2:
+                tags[parts[0]] = ""
+    return tags
+
+
+class _TagTable(dict):
+    """word → POS; a word missing from the dictionaries is tagged by rule once and remembered.
+
+    ``map(table.__getitem__, words)`` then tags a whole paragraph in one C
+    loop; only the first sight of an HMM-found word runs Python code.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, word: str) -> str:
+        tag = self[word] = _unknown_tag(word)
+        return tag
+
+
+class Segmenter:
+    """A jieba segmenter holding its own dictionary; use ``build_segmenter``.
+
+    Pickles as its build arguments, so a worker process rebuilds it from the
+    user dictionary text (jieba.Tokenizer holds a lock and cannot pickle).
+
+    Attributes
+    ----------
+    backend : str
+        ``'jieba'`` or ``'rjieba'``.
+    hmm, pos : bool
+        HMM for unknown words; POS tags filled in (else ``''``).
+    terms : tuple of UserTerm
+        The user dictionary.
+    """
+
+    def __init__(self, userdict_text: str, backend: str, hmm: bool, pos: bool):
+        self.userdict_text = userdict_text
+        self.backend = backend
+        self.hmm = hmm
+        self.pos = pos
+        self.terms = parse_userdict(userdict_text)
+        protected = sorted(
+            (t.word for t in self.terms if not _JIEBA_BLOCK_CHARS.fullmatch(t.word)),
+            key=lambda w: (-len(w), w),
+        )
+        self.protected_terms = tuple(protected)
+        parts = [re.escape(w) for w in protected] + [_RUST_ONLY_HAN]
+        self._forced = re.compile("|".join(parts))
+        self._ascii_fix = backend == "rjieba" and hmm
+        # A paragraph without any of these characters needs no correction (the fast path).
+        triggers = {c for w in protected for c in w if not _JIEBA_BLOCK_CHARS.fullmatch(c)}
+        self._trigger = re.compile(
+            "[" + "".join(map(re.escape, sorted(triggers))) + _RUST_ONLY_HAN_RANGES + _SURROGATES + (_ASCII_SPLIT_TRIGGERS if self._ascii_fix else "") + "]"
+        )
+        self._tags = _TagTable()
+        with _quiet_jieba():
+            if backend == "rjieba":
+                self._build_rjieba()
+            else:
+                self._build_jieba()
+
+    def _build_jieba(self) -> None:
+        import jieba
+
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        for t in self.terms:
+            old = tok.FREQ.get(t.word, 0)
+            tok.add_word(t.word, t.freq, t.tag or None)
+            # Correction 1: jieba adds freq to total even when the word was
+            # already there; jieba-rs replaces it.  Use replace semantics.
+            tok.total -= old
+        self._tok = tok
+        self._cut_words = functools.partial(tok.lcut, HMM=self.hmm)
+        if self.pos:
+            self._fill_tags(tok)
+
+    def _build_rjieba(self) -> None:
+        import rjieba
+
+        rj = rjieba.Jieba()
+        for t in self.terms:
+            rj.add_word(t.word, t.freq, t.tag or None)
+        self._rj = rj
+        self._cut_words = functools.partial(rj.cut, hmm=self.hmm)
+        if self.pos:
+            import jieba
+
+            # jieba-rs's tag() guesses tags for unknown words from their
+            # characters (该法 → j); read jieba's dict.txt instead so both
+            # backends tag alike.  jieba-rs embeds the same dict.txt.
+            self._fill_tags(jieba.Tokenizer())
+
+    def _fill_tags(self, tokenizer) -> None:
+        self._tags.update(_jieba_dict_tags(tokenizer))
+        for t in self.terms:
+            if t.tag:
+                self._tags[t.word] = t.tag
+            elif t.word not in self._tags:
+                self._tags[t.word] = ""
+
+    def __reduce__(self):
+        return (Segmenter, (self.userdict_text, self.backend, self.hmm, self.pos))
+
+    def __repr__(self) -> str:
+        return f"Segmenter(backend={self.backend!r}, hmm={self.hmm}, pos={self.pos}, terms={len(self.terms)})"
+
+    # ------------------------------------------------------------ cutting
+    def _cut_plain(self, text: str) -> list[str]:
+        """Words of text containing no forced span."""
+        words = self._cut_words(text)
+        if self._ascii_fix and self._needs_ascii_fix(text):
+            words = self._fix_hmm_ascii(words)
+        return words
+
+    def _needs_ascii_fix(self, text: str) -> bool:
+        return any(_HMM_ASCII_SPLIT.fullmatch(r) is None for r in _ASCII_RUN.findall(text))
+
+    def _fix_hmm_ascii(self, words: list[str]) -> list[str]:
+        # Correction 3: merge adjacent non-dictionary ASCII tokens back into
+        # the HMM run they came from and split it as jieba.finalseg does.
+        rj = self._rj
+        chars = _ASCII_RUN_CHARS
+        out: list[str] = []
+        run: list[str] = []
+        for w in words:
+            if w[0] in chars and all(c in chars for c in w) and (len(w) == 1 or not rj.has_word(w)):
+                run.append(w)
+                continue
+            if run:
+                out.extend(p for p in _HMM_ASCII_SPLIT.split("".join(run)) if p)
+                run = []
+            out.append(w)
+        if run:
+            out.extend(p for p in _HMM_ASCII_SPLIT.split("".join(run)) if p)
+        return out
+
+    def _columns(self, text: str) -> tuple[list[str], list[str] | None]:
+        """Words of ``text`` and their POS tags (``None`` when POS is off)."""
+        if self._trigger.search(text) is None or (
+            self._forced.search(text) is None and not (self._ascii_fix and self._needs_ascii_fix(text))
+        ):
+            # Fast path: no correction applies, the backend's cut is final.
+            words = self._cut_words(text)
+            return words, (list(map(self._tags.__getitem__, words)) if self.pos else None)
+        words: list[str] = []
+        pos = 0
+        for m in self._forced.finditer(text):
+            if m.start() > pos:
+                words += self._cut_plain(text[pos : m.start()])
+            words.append(m.group())
+            pos = m.end()
+        if pos < len(text):
+            words += self._cut_plain(text[pos:] if pos else text)
+        if not self.pos:
+            return words, None
+        forced = {m.group() for m in self._forced.finditer(text)}
+        # A forced span with an empty dictionary tag is tagged by rule.
+        tags = [(self._tags.get(w) or _unknown_tag(w)) if w in forced else self._tags[w] for w in words]
+        return words, tags
+
+    def cut(self, text: str) -> list[tuple[str, int, int, str]]:
+        """Cut ``text`` into ``(token, start, end, pos)``; tokens join back to ``text``.
+
+        Examples
+        --------
+        >>> seg = build_segmenter("强省会 3000 nz\\n四同·四度 3000 nz", backend="jieba")
+        >>> [t[0] for t in seg.cut("助力“强省会”，聚焦四同·四度")]
+        ['助力', '“', '强省会', '”', '，', '聚焦', '四同·四度']
+        >>> seg.cut("强省会")
+        [('强省会', 0, 3, 'nz')]
+        """
+        if not text:
+            return []
+        words, tags = self._columns(text)
+        bounds = list(itertools.accumulate(map(len, words), initial=0))
+        return list(zip(words, bounds, bounds[1:], itertools.repeat("") if tags is None else tags))
+
+
+def build_segmenter(userdict_text: str, *, backend: str = "auto", hmm: bool = True, pos: bool = True) -> Segmenter:
+    """Build a ``Segmenter`` from the user dictionary text.
+
+    Parameters
+    ----------
+    userdict_text : str
+        Content of ``corpus/lexicon/userdict.txt`` (jieba format).
+    backend : {'auto', 'jieba', 'rjieba'}
+        ``auto`` uses rjieba when it is installed, else jieba.
+    hmm : bool
+        jieba's HMM for words outside the dictionary.
+    pos : bool
+        Fill in POS tags.
+
+    Raises
+    ------
+    ConfigError
+        Unknown backend, or ``rjieba`` asked for but not installed.
+    LexiconError
+        Malformed user dictionary.
+
+    Examples
+    --------
+    >>> seg = build_segmenter("社区协商 3000 nz", backend="jieba")
+    >>> seg.backend, [t[0] for t in seg.cut("推进社区协商")]
+    ('jieba', ['推进', '社区协商'])
+    """
+    if backend not in BACKENDS:
+        raise ConfigError(f"Unknown segment backend {backend!r}. Use one of {', '.join(BACKENDS)}.")
+    if backend in ("auto", "rjieba"):
+        try:
+            import rjieba  # noqa: F401
+        except ImportError:
+            if backend == "rjieba":
+                raise ConfigError(
+                    "segment backend 'rjieba' is not installed. `pip install rjieba` or set segment.backend = 'jieba'."
+                ) from None
+            backend = "jieba"
+        else:
+            backend = "rjieba"
+    return Segmenter(userdict_text, backend, hmm, pos)
+
+
+# ---------------------------------------------------------------- stage
+# Below this many characters of input, worker processes cost more than they
+# save and the pool is skipped (the result is the same either way).  Measured
+# with bench/bench_segment.py on 2 cores: starting a forked pool and shipping
+# the columns back costs ~0.1-0.2 s, which rjieba pays back only from a few
+# MB of text (it cuts ~3-4 M characters/s); pure jieba is ~20x slower, so it
+# pays back 20x sooner.  Tests lower these to exercise the pool.
+PARALLEL_MIN_CHARS = {"rjieba": 2_000_000, "jieba": 100_000}
+
+# Worker-process state: the segmenter is handed over once per worker through
+# the pool initializer (inherited for free under fork; rebuilt from its
+# pickle, ~1 s, under spawn) instead of once per chunk.
+_WORKER_SEGMENTER: Segmenter | None = None
+
+
+def _init_worker(segmenter: Segmenter) -> None:
+    global _WORKER_SEGMENTER
+    _WORKER_SEGMENTER = segmenter
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Tokens of consecutive texts as compact columns (cheap to pickle: Arrow buffers)."""
+
+    counts: np.ndarray  # tokens per text
+    token: pa.Array
+    pos: pa.Array | None  # None when POS is off
+
+
+def _cut_columns(segmenter: Segmenter, texts: list[str]) -> _Columns:
+    columns = segmenter._columns
+    words: list[str] = []
+    tags: list[str] = []
+    counts = np.zeros(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        if text:
+            w, t = columns(text)
+            words += w
+            if t is not None:
+                tags += t
+            counts[i] = len(w)
+    return _Columns(counts, pa.array(words, pa.string()), pa.array(tags, pa.string()) if segmenter.pos else None)
+
+
+def _cut_chunk(texts: list[str]) -> _Columns:
+    assert _WORKER_SEGMENTER is not None
+    return _cut_columns(_WORKER_SEGMENTER, texts)
+
+
+def _chunk_bounds(lengths: np.ndarray, groups: list[str] | None, n_chunks: int) -> list[tuple[int, int]]:
+    """Split texts into ``n_chunks`` contiguous ranges of about equal length, cut only where ``groups`` changes."""
+    n = len(lengths)
+    if groups is None:
+        cuts = np.arange(1, n)
+    else:
+        # Candidate cut points: the first paragraph of each document, so a
+        # worker always gets whole documents.
+        cuts = np.array([i for i in range(1, n) if groups[i] != groups[i - 1]], dtype=np.int64)
+    total = np.cumsum(lengths)
+    if len(cuts) == 0 or total[-1] == 0:
+        return [(0, n)]
+    before = total[cuts - 1]  # characters before each candidate cut
+    targets = total[-1] * np.arange(1, n_chunks) / n_chunks
+    picks = cuts[np.clip(np.searchsorted(before, targets), 0, len(cuts) - 1)]
+    edges = [0, *sorted(set(picks.tolist())), n]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _cut_all(segmenter: Segmenter, texts: list[str], workers: int, groups: list[str] | None) -> list[_Columns]:
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    threshold = PARALLEL_MIN_CHARS.get(segmenter.backend, 0)
+    if workers <= 1 or len(texts) < 2 or lengths.sum() < threshold:
+        return [_cut_columns(segmenter, texts)]
+    # Two chunks per worker: large enough that per-task overhead vanishes,
+    # small enough that a worker slowed by another process does not hold
+    # everything up.
+    bounds = _chunk_bounds(lengths, groups, 2 * workers)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(segmenter,)) as pool:
+        return list(pool.map(_cut_chunk, [texts[a:b] for a, b in bounds]))
+
+
+def _is_punct(token: str) -> bool:
+    return not any(ch.isalnum() for ch in token)
+
+
+def _is_number(token: str) -> bool:
+    return _NUMBER.fullmatch(token) is not None and any(unicodedata.category(c) == "Nd" for c in token)
+
+
+def cut_texts(texts: list[str], *, segmenter: Segmenter, workers: int = 1) -> list[list[tuple[str, int, int, str]]]:
+    """Cut many texts, in worker processes when ``workers > 1`` and the input is large; order is kept.
+
+    Parameters
+    ----------
+    texts : list of str
+        Texts to cut.
+    segmenter : Segmenter
+        From ``build_segmenter``.
+    workers : int
+        Processes.  The pool is used only from ``PARALLEL_MIN_CHARS``
+        characters of input on; the result is identical to the serial run.
+
+    Returns
+    -------
+    list of list of (token, start, end, pos)
+        One list per text, as ``Segmenter.cut`` gives it.
+
+    Examples
+    --------
+    >>> seg = build_segmenter("", backend="jieba")
+    >>> [[t[0] for t in toks] for toks in cut_texts(["政协委员", "协商"], segmenter=seg)]
+    [['政协委员'], ['协商']]
+    """
+    parts = _cut_all(segmenter, texts, workers, None)
+    if len(parts) == 1:
+        return [segmenter.cut(t) for t in texts]
+    out = []
+    for part in parts:
+        words = part.token.to_pylist()
+        tags = part.pos.to_pylist() if part.pos is not None else [""] * len(words)
+        stop = np.cumsum(part.counts).tolist()
+        for a, b in zip([0, *stop[:-1]], stop):
+            bounds = list(itertools.accumulate(map(len, words[a:b]), initial=0))
+            out.append(list(zip(words[a:b], bounds, bounds[1:], tags[a:b])))
+    return out
+
+
+def _strings(values: pa.ChunkedArray | pa.Array) -> pd.api.extensions.ExtensionArray:
+    # Arrow-backed pandas "string" column without a round trip through Python objects.
+    return pd.arrays.ArrowStringArray(values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values]))
+
+
+def segment_docs(
+    paragraphs: pd.DataFrame,
+    *,
+    segmenter: Segmenter,
+    stopwords: frozenset[str],
+    pos_keep: tuple[str, ...] = (),
+    workers: int = 1,
+    min_len: int = 1,
+) -> pd.DataFrame:
+    """Segment every paragraph into the ``tokens`` table.
+
+    Parameters
+    ----------
+    paragraphs : DataFrame
+        Needs ``doc_id``, ``para_id``, ``text``.
+    segmenter : Segmenter
+        From ``build_segmenter``.
+    stopwords : frozenset of str
+        Tokens marked ``keep=False``.
+    pos_keep : tuple of str
+        When non-empty, only tokens with these POS tags are kept.
+    workers : int
+        Processes, each given whole documents.  The pool is used only from
+        ``PARALLEL_MIN_CHARS`` characters of text on (below it, starting
+        workers costs more than it saves); results are identical to the
+        serial run.
+    min_len : int
+        Tokens shorter than this (in characters) get ``keep=False``.
+
+    Returns
+    -------
+    DataFrame
+        The ``tokens`` table; every token is listed, ``keep`` marks the ones
+        for analysis (not a stopword, punctuation, whitespace or a number,
+        long enough, POS allowed).
+
+    Raises
+    ------
+    SchemaError
+        A needed column is missing.
+    EmptyResultError
+        No paragraphs.
+    ConfigError
+        ``pos_keep`` given but the segmenter has POS off.
+
+    Examples
+    --------
+    >>> seg = build_segmenter("强省会 3000 nz", backend="jieba")
+    >>> paras = pd.DataFrame({"doc_id": ["d"], "para_id": ["d:p0000"], "text": ["坚持强省会。"]})
+    >>> out = segment_docs(paras, segmenter=seg, stopwords=frozenset({"坚持"}))
+    >>> out[["token", "start", "end", "keep"]].values.tolist()
+    [['坚持', 0, 2, False], ['强省会', 2, 5, True], ['。', 5, 6, False]]
+    """
+    missing = [c for c in _PARA_COLS if c not in paragraphs.columns]
+    if missing:
+        raise SchemaError(
+            f"segment needs table 'paragraphs' with columns {', '.join(missing)}; they are missing. "
+            "Run the earlier stages first (`python -m pipeline analyze`)."
+        )
+    if len(paragraphs) == 0:
+        raise EmptyResultError("segment got 0 paragraphs. Check that ingest found documents in the corpus folder.")
+    if pos_keep and not segmenter.pos:
+        raise ConfigError(f"pos_keep={pos_keep!r} needs POS tags, but the segmenter was built with pos=False. Build it with pos=True.")
+    texts = paragraphs["text"]
+    if texts.isna().any():
+        warnings.warn(f"{int(texts.isna().sum())} paragraphs have no text; they give no tokens.", stacklevel=2)
+    texts = texts.fillna("").astype(str).tolist()
+    doc_ids = paragraphs["doc_id"].astype(str).tolist()
+    parts = _cut_all(segmenter, texts, workers, doc_ids)
+
+    counts = np.concatenate([p.counts for p in parts])
+    token = pa.chunked_array([p.token for p in parts], pa.string())
+    n_tokens = len(token)
+    # Offsets: tokens join back to their paragraph, so a token's end is the
+    # running sum of token lengths minus the characters of earlier paragraphs.
+    lengths = pc.utf8_length(token).to_numpy().astype(np.int64)
+    text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    para_of = np.repeat(np.arange(len(texts)), counts)
+    ends = np.cumsum(lengths) - np.repeat(np.cumsum(text_lens) - text_lens, counts)
+    first = np.cumsum(counts) - counts
+    if segmenter.pos:
+        pos = pa.chunked_array([p.pos for p in parts], pa.string())
+    else:
+        pos = pa.chunked_array([pa.array([""], pa.string()).take(np.zeros(n_tokens, dtype=np.int64))])
+    # Classify each distinct token once: corpora repeat a small vocabulary.
+    vocab = pc.unique(token).to_pylist()
+    bad = [w for w in vocab if w in stopwords or len(w) < min_len or _is_punct(w) or _is_number(w)]
+    keep = ~pc.is_in(token, value_set=pa.array(bad, pa.string())).to_numpy()
+    if pos_keep:
+        keep &= pc.is_in(pos, value_set=pa.array(list(pos_keep), pa.string())).to_numpy()
+    df = pd.DataFrame(
+        {
+            "doc_id": _strings(pa.array(doc_ids, pa.string()).take(para_of)),
+            "para_id": _strings(pa.array(paragraphs["para_id"].astype(str).tolist(), pa.string()).take(para_of)),
+            "token_index": pd.array(np.arange(n_tokens) - np.repeat(first, counts), dtype="Int64"),
+            "token": _strings(token),
+            "start": pd.array(ends - lengths, dtype="Int64"),
+            "end": pd.array(ends, dtype="Int64"),
+            "pos": _strings(pos),
+            "keep": pd.array(keep, dtype="boolean"),
+        }
+    )
+    return conform(df, "tokens")

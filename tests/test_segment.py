@@ -1,0 +1,117 @@
+"""Segmentation: offsets, join property, stopword marks, parallel = serial, jieba = rjieba."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import ConfigError, EmptyResultError, LexiconError, SchemaError
+from pipeline.segment import build_segmenter, parse_stopwords, parse_userdict, segment_docs
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
+
+USERDICT = (ROOT / "corpus" / "lexicon" / "userdict.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def segs():
+    return {(b, hmm): build_segmenter(USERDICT, backend=b, hmm=hmm) for b in ("jieba", "rjieba") for hmm in (True, False)}
+
+
+def _lines(paths):
+    return [line for p in paths for line in p.read_text(encoding="utf-8-sig").split("\n")]
+
+
+def test_issue_example_keeps_terms_whole(segs):
+    text = "助力“强省会”行动，深入推进社区协商和园区协商，聚焦“四同·四度”"
+    for seg in segs.values():
+        assert [t[0] for t in seg.cut(text)] == [
+            "助力", "“", "强省会", "”", "行动", "，", "深入", "推进", "社区协商", "和", "园区协商", "，", "聚焦", "“", "四同·四度", "”",
+        ]
+
+
+def test_offsets_slice_back_and_pos(segs):
+    text = "2024年是“十四五”规划关键之年，PM2.5下降4.5%。"
+    for seg in segs.values():
+        toks = seg.cut(text)
+        assert all(text[s:e] == w for w, s, e, _ in toks)
+        assert dict((w, p) for w, _, _, p in toks)["十四五"] == "nz"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("政协委员强省会社区协商四同·四度“”，。、 \n\r\t-_.%+#&2aZ㐀𠀀華a1")) | st.characters(), max_size=40))
+def test_join_and_backends_agree(segs, text):
+    for hmm in (True, False):
+        a, b = segs[("jieba", hmm)].cut(text), segs[("rjieba", hmm)].cut(text)
+        assert "".join(t[0] for t in a) == text
+        assert all(text[s:e] == w for w, s, e, _ in a)
+        assert a == b
+
+
+@pytest.mark.parametrize("hmm", [True, False])
+def test_rjieba_token_identical_on_sample_corpus(segs, hmm):
+    lines = _lines(sorted((ROOT / "corpus" / "raw").glob("*.txt")))
+    assert len(lines) > 100
+    a, b = segs[("jieba", hmm)], segs[("rjieba", hmm)]
+    assert [a.cut(x) for x in lines] == [b.cut(x) for x in lines]
+
+
+def test_rjieba_token_identical_on_real_corpus(segs):
+    folder = CORPORA / "provincial-gwr-2026" / "txt"
+    if not folder.is_dir():
+        pytest.skip("shared corpora absent")
+    # Ten provinces (≈1.2 MB) keep the test fast; bench/bench_segment.py --check covers all corpora.
+    lines = _lines(sorted(folder.glob("*.txt"))[:10])
+    a, b = segs[("jieba", True)], segs[("rjieba", True)]
+    diff = [x for x in lines if a.cut(x) != b.cut(x)]
+    assert diff == []
+
+
+def test_pickle_round_trip(segs):
+    seg = segs[("rjieba", True)]
+    copy = pickle.loads(pickle.dumps(seg))
+    assert copy.backend == "rjieba" and copy.cut("推进园区协商") == seg.cut("推进园区协商")
+
+
+def test_segment_docs_keep_flags_and_parallel_identical(segs):
+    stop = parse_stopwords("# t\n坚持\n推进  # boilerplate\n的")
+    paras = pd.DataFrame({
+        "doc_id": ["a", "a", "b"],
+        "para_id": ["a:p0000", "a:p0001", "b:p0000"],
+        "text": ["坚持推进社区协商，2024年增长4.5%。", "", "强省会 的 新质生产力"],
+    })
+    seg = segs[("jieba", True)]
+    out = segment_docs(paras, segmenter=seg, stopwords=stop, min_len=2)
+    assert list(out.columns[:8]) == ["doc_id", "para_id", "token_index", "token", "start", "end", "pos", "keep"]
+    kept = out.loc[out["keep"], "token"].tolist()
+    assert kept == ["社区协商", "增长", "强省会", "新质生产力"]
+    assert set(out["token"]) >= {"2024", "4.5%", "，", " ", "的"}
+    assert not out.loc[out["token"].isin(["2024", "4.5%", "，", " ", "的", "坚持", "年"]), "keep"].any()
+    assert out.groupby("para_id")["token_index"].apply(lambda s: list(s) == list(range(len(s)))).all()
+    par = segment_docs(paras, segmenter=segs[("rjieba", True)], stopwords=stop, min_len=2, workers=2)
+    pd.testing.assert_frame_equal(out, par)
+    nouns = segment_docs(paras, segmenter=seg, stopwords=stop, pos_keep=("nz",), min_len=1)
+    assert set(nouns.loc[nouns["keep"], "pos"]) == {"nz"}
+
+
+def test_errors():
+    with pytest.raises(ConfigError, match="Unknown segment backend 'spacy'"):
+        build_segmenter("", backend="spacy")
+    with pytest.raises(LexiconError, match="line 2"):
+        parse_userdict("强省会 3000 nz\n强 省会 x 1\n")
+    with pytest.raises(LexiconError, match="frequency 0"):
+        parse_userdict("强省会 0 nz")
+    seg = build_segmenter("", backend="rjieba", pos=False)
+    with pytest.raises(SchemaError, match="text"):
+        segment_docs(pd.DataFrame({"doc_id": [], "para_id": []}), segmenter=seg, stopwords=frozenset())
+    with pytest.raises(EmptyResultError):
+        segment_docs(pd.DataFrame({"doc_id": [], "para_id": [], "text": []}), segmenter=seg, stopwords=frozenset())
+    one = pd.DataFrame({"doc_id": ["d"], "para_id": ["d:p0"], "text": ["协商"]})
+    with pytest.raises(ConfigError, match="pos=False"):
+        segment_docs(one, segmenter=seg, stopwords=frozenset(), pos_keep=("n",))
