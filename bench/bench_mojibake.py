@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import ftfy  # noqa: E402
-
 from mojibake_cases import build_cases  # noqa: E402
+
 from pipeline.mojibake import char_model, repair_mojibake  # noqa: E402
 
 

@@ -212,7 +212,7 @@ def combine_files(
             shingle=shingle,
             seed=seed,
         )
-        docs = docs.drop(columns=["dup_group", "dup_kind", "is_canonical"]).merge(
+        docs = docs.drop(columns=["dup_group", "dup_kind", "is_canonical", "similarity"]).merge(
             dup[["doc_id", "dup_group", "dup_kind", "is_canonical", "similarity"]], on="doc_id", how="left"
         )
     docs["is_canonical"] = docs["is_canonical"].fillna(True).astype(bool)

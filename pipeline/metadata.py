@@ -40,6 +40,27 @@ from pathlib import PurePath
 from .errors import ConfigError
 
 DOC_TYPES = ("work_report", "speech", "article", "resolution", "other")
+# Labels other corpora use for our types (manifest ``kind``/``type`` cells).
+DOC_TYPE_ALIASES = {
+    "government_work_report": "work_report", "report": "work_report", "工作报告": "work_report",
+    "政府工作报告": "work_report", "npc_resolution": "resolution", "决议": "resolution",
+    "讲话": "speech", "发言": "speech", "文章": "article", "news": "article",
+}
+
+
+def _doc_type_hint(value: str | None) -> str | None:
+    """A manifest's type label in our vocabulary; an unknown label is kept as given
+    (the manifest wins), with a warning so a typo does not go unnoticed.
+
+    >>> _doc_type_hint("government_work_report")
+    'work_report'
+    """
+    if not value:
+        return None
+    label = DOC_TYPE_ALIASES.get(value.strip().lower(), value.strip())
+    if label not in DOC_TYPES:
+        warnings.warn(f"doc_type {label!r} from the manifest is not one of {', '.join(DOC_TYPES)}; kept as given.", stacklevel=3)
+    return label
 
 
 @dataclass(frozen=True)
@@ -446,11 +467,6 @@ def infer_metadata(
         ``year_evidence`` quotes the text (or names the hint) that dates the
         document; ``year`` is ``None`` when nothing does.
 
-    Raises
-    ------
-    ConfigError
-        When the hint ``doc_type`` is not one of ``DOC_TYPES``.
-
     Examples
     --------
     >>> m = infer_metadata(["各位委员：", "现在，我代表政协第十三届贵阳市委员会常务委员会向大会作工作报告。",
@@ -479,11 +495,7 @@ def infer_metadata(
 
     title = hints.get("title") or _title(lines)
     org, city = _organisation(compact)
-    doc_type = hints.get("doc_type") or _doc_type(lines, title)
-    if doc_type not in DOC_TYPES:
-        raise ConfigError(
-            f"hint doc_type={doc_type!r} is not one of {', '.join(DOC_TYPES)}. Fix the manifest cell."
-        )
+    doc_type = _doc_type_hint(hints.get("doc_type")) or _doc_type(lines, title)
     return DocMeta(
         title=title,
         organisation=hints.get("organisation") or org,

@@ -150,13 +150,13 @@ def char_model() -> CharModel:
             unigram[c] += freq
         start[word[0]] += freq
         end[word[-1]] += freq
-        for a, b in zip(word, word[1:]):
+        for a, b in zip(word, word[1:], strict=False):
             bigram[a + b] += freq
     # One OpenCC call over every GBK/Big5 character, one per line, gives a
     # character-level t2s table without phrase conversions.
     chars = sorted({*(_gbk_table()[0].values()), *_big5_chars()})
     converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
-    t2s = {a: b for a, b in zip(chars, converted) if len(b) == 1 and a != b}
+    t2s = {a: b for a, b in zip(chars, converted, strict=True) if len(b) == 1 and a != b}
     return CharModel(
         unigram=dict(unigram), start=dict(start), end=dict(end), bigram=dict(bigram),
         total=sum(unigram.values()), start_total=sum(start.values()), t2s=t2s,
@@ -317,7 +317,7 @@ def _scorer(model: CharModel, text: str) -> _Scorer:
     firsts: Counter[str] = Counter()
     for stretch in stretches:
         norm = [model.t2s.get(_halfwidth(c), _halfwidth(c)) for c in stretch if not c.isspace()]
-        for a, b in zip(norm, norm[1:]):
+        for a, b in zip(norm, norm[1:], strict=False):
             pairs[a + b] += 1
             firsts[a] += 1
     return _Scorer(model, dict(cache), sum(cache.values()), dict(pairs), dict(firsts))
@@ -637,7 +637,7 @@ def rephase_gbk(line: str, scorer: _Scorer | None = None, prev: str = "") -> str
 def _candidate_rank(scorer: _Scorer) -> Callable[[list[str]], list[str]]:
     m = scorer.model
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def prior(c: str) -> float:
         k = scorer.key(c)
         if k == _PUNCT:

@@ -59,6 +59,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("dup_kind", "string", "exact, near or empty."),
         ("is_canonical", "boolean", "False for every non-first member of a duplicate group."),
         ("text", "string", "Normalised text: paragraphs joined by a newline."),
+        ("source_meta", "string", "JSON: what the reader and clean-up moved out of the text (editor, keywords, breadcrumb, url, …)."),
+        ("similarity", "float64", "Estimated Jaccard similarity to the canonical member of the duplicate group."),
+        ("repeat_chars", "Int64", "Characters of passages the document repeats inside itself, counted once."),
     ),
     "paragraphs": _cols(
         ("doc_id", "string", "Document id."),
@@ -68,6 +71,21 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("text", "string", "Normalised paragraph text."),
         ("n_chars", "Int64", "Characters in the paragraph."),
         ("is_heading", "boolean", "True for headings such as 一、… or （二）…."),
+        ("is_repeat", "boolean", "True if the paragraph repeats earlier text of its document (dropped when ingest.dedupe)."),
+    ),
+    "duplicates": _cols(
+        ("dup_group", "string", "Duplicate group id."),
+        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles)."),
+        ("doc_id", "string", "Member document."),
+        ("source_file", "string", "Its raw file."),
+        ("year", "Int64", "Its year."),
+        ("n_chars", "Int64", "Its length."),
+        ("is_canonical", "boolean", "True for the member counted in analysis (the most complete text)."),
+        ("similarity", "float64", "Jaccard similarity of 5-gram shingles to the canonical member."),
+    ),
+    "ingest_errors": _cols(
+        ("source_file", "string", "A raw file that could not be read."),
+        ("reason", "string", "Why, and how to fix it."),
     ),
     "audit": _cols(
         ("doc_id", "string", "Document id."),
@@ -148,6 +166,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("left", "string", "Context before the match."),
         ("match", "string", "Matched text."),
         ("right", "string", "Context after the match."),
+        ("para_index", "Int64", "Paragraph position in the document."),
+        ("doc_type", "string", "Document type."),
+        ("date", "string", "Document date."),
     ),
     "theme_docs": _cols(
         ("theme", "string", "Theme name."),
@@ -160,6 +181,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("n_chars", "Int64", "Characters of the document."),
         ("per_10k", "float64", "Hits per 10,000 characters."),
         ("para_share", "float64", "Share of paragraphs with at least one hit."),
+        ("date", "string", "Document date."),
+        ("n_paras", "Int64", "Paragraphs of the document."),
+        ("paras_with", "Int64", "Paragraphs with at least one hit."),
     ),
     "theme_years": _cols(
         ("theme", "string", "Theme name."),
@@ -170,6 +194,24 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("n_chars", "Int64", "Characters of the year's documents."),
         ("per_10k", "float64", "count / n_chars × 10,000 (a pooled rate, not a mean of rates)."),
         ("para_share", "float64", "Paragraphs with a hit / the year's paragraphs."),
+        ("token_count", "Int64", "Hits counted on tokens, for comparison."),
+        ("n_paras", "Int64", "Paragraphs of the year."),
+        ("paras_with", "Int64", "Paragraphs with a hit."),
+    ),
+    "theme_groups": _cols(
+        ("theme", "string", "Theme name."),
+        ("group_by", "string", "city or doc_type."),
+        ("group", "string", "The city or document type."),
+        ("year", "Int64", "Year."),
+        ("n_docs", "Int64", "Documents of the group and year."),
+        ("docs_with", "Int64", "Documents with at least one hit."),
+        ("count", "Int64", "Hits."),
+        ("token_count", "Int64", "Hits counted on tokens."),
+        ("n_chars", "Int64", "Characters."),
+        ("n_paras", "Int64", "Paragraphs."),
+        ("paras_with", "Int64", "Paragraphs with a hit."),
+        ("per_10k", "float64", "Pooled rate per 10,000 characters."),
+        ("para_share", "float64", "paras_with / n_paras."),
     ),
     "theme_first": _cols(
         ("theme", "string", "Theme name."),
@@ -178,6 +220,24 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("first_doc_id", "string", "First document with a hit (earliest date, then doc_id)."),
         ("first_para_id", "string", "Paragraph of the first hit."),
         ("total_count", "Int64", "Hits over the whole corpus (or city)."),
+        ("n_docs_with", "Int64", "Documents with at least one hit."),
+        ("first_date", "string", "Date of the first document, when known."),
+        ("first_term", "string", "The term or alias of the first hit."),
+        ("first_context", "string", "The first hit in context, the match in 【】."),
+    ),
+    "emerging": _cols(
+        ("period", "string", "Period in which the term rises."),
+        ("rank", "Int64", "Rank within the period by G²."),
+        ("term", "string", "Kept token."),
+        ("count", "Int64", "Occurrences in the period."),
+        ("count_before", "Int64", "Occurrences in all earlier periods."),
+        ("per_10k", "float64", "Occurrences per 10,000 kept tokens in the period."),
+        ("per_10k_before", "float64", "The same over all earlier periods."),
+        ("g2", "float64", "Dunning log-likelihood G² against all earlier periods (rises only)."),
+        ("p_value", "float64", "χ²(1) p-value of G²."),
+        ("is_new", "boolean", "True if the term never occurred before the period."),
+        ("first_year", "Int64", "First year the term occurs in the corpus."),
+        ("burst", "boolean", "Kleinberg two-state burst in the period."),
     ),
 }
 
@@ -191,7 +251,7 @@ def check_columns(df: pd.DataFrame, table: str, *, stage: str, needs: tuple[str,
     >>> check_columns(pd.DataFrame({"doc_id": ["甲"]}), "paragraphs", stage="segment")
     Traceback (most recent call last):
     ...
-    pipeline.errors.SchemaError: segment needs table 'paragraphs' with columns para_id, para_index, start, text, n_chars, is_heading; they are missing. Run the earlier stages first (`python -m pipeline analyze`).
+    pipeline.errors.SchemaError: segment needs table 'paragraphs' with columns para_id, para_index, start, text, n_chars, is_heading, is_repeat; they are missing. Run the earlier stages first (`python -m pipeline analyze`).
     """
     names = needs if needs is not None else [c.name for c in SCHEMAS[table]]
     missing = [c for c in names if c not in df.columns]

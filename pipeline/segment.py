@@ -47,6 +47,7 @@ and pyarrow.  ``bench/bench_segment.py`` measures all of this.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import logging
@@ -297,6 +298,10 @@ class Segmenter:
         for t in self.terms:
             if t.tag:
                 self._tags[t.word] = t.tag
+            elif self._forced.fullmatch(t.word):
+                # A forced span (protected term, rare ideograph) without a
+                # tag is tagged by rule, like any word jieba does not know.
+                self._tags[t.word] = self._tags.get(t.word) or _unknown_tag(t.word)
             elif t.word not in self._tags:
                 self._tags[t.word] = ""
 
@@ -307,19 +312,48 @@ class Segmenter:
         return f"Segmenter(backend={self.backend!r}, hmm={self.hmm}, pos={self.pos}, terms={len(self.terms)})"
 
     # ------------------------------------------------------------ cutting
+    def _words(self, text: str) -> list[str]:
+        """Words of ``text``, every correction applied; they join back to ``text``."""
+        if self._trigger.search(text) is None:
+            # Fast path (~9 paragraphs in 10): no correction can apply.
+            return self._cut_words(text)
+        words: list[str] = []
+        pos = 0
+        for m in self._forced.finditer(text):
+            if m.start() > pos:
+                words += self._cut_plain(text[pos : m.start()])
+            words.append(m.group())
+            pos = m.end()
+        if pos < len(text):
+            words += self._cut_plain(text[pos:] if pos else text)
+        return words
+
     def _cut_plain(self, text: str) -> list[str]:
         """Words of text containing no forced span."""
         words = self._cut_words(text)
-        if self._ascii_fix and self._needs_ascii_fix(text):
-            words = self._fix_hmm_ascii(words)
+        if self._ascii_fix and any(_HMM_ASCII_SPLIT.fullmatch(r) is None for r in _ASCII_RUN.findall(text)):
+            words = self._fix_hmm_ascii(text, words)
         return words
 
-    def _needs_ascii_fix(self, text: str) -> bool:
-        return any(_HMM_ASCII_SPLIT.fullmatch(r) is None for r in _ASCII_RUN.findall(text))
+    def _fix_hmm_ascii(self, text: str, words: list[str]) -> list[str]:
+        # Correction 3, applied run by run: only tokens starting inside a
+        # maximal ASCII run can change, and any two runs are parted by a
+        # token holding a non-ASCII character, so runs are independent.
+        starts = list(itertools.accumulate(map(len, words), initial=0))
+        out: list[str] = []
+        done = 0
+        for m in _ASCII_RUN.finditer(text):
+            i = bisect.bisect_left(starts, m.start(), done)
+            j = bisect.bisect_left(starts, m.end(), i)
+            out += words[done:i]
+            out += self._resplit_ascii(words[i:j])
+            done = j
+        out += words[done:]
+        return out
 
-    def _fix_hmm_ascii(self, words: list[str]) -> list[str]:
-        # Correction 3: merge adjacent non-dictionary ASCII tokens back into
-        # the HMM run they came from and split it as jieba.finalseg does.
+    def _resplit_ascii(self, words: list[str]) -> list[str]:
+        # Merge adjacent non-dictionary ASCII tokens back into the HMM run
+        # they came from and split it as jieba.finalseg does.
         rj = self._rj
         chars = _ASCII_RUN_CHARS
         out: list[str] = []
@@ -336,30 +370,6 @@ class Segmenter:
             out.extend(p for p in _HMM_ASCII_SPLIT.split("".join(run)) if p)
         return out
 
-    def _columns(self, text: str) -> tuple[list[str], list[str] | None]:
-        """Words of ``text`` and their POS tags (``None`` when POS is off)."""
-        if self._trigger.search(text) is None or (
-            self._forced.search(text) is None and not (self._ascii_fix and self._needs_ascii_fix(text))
-        ):
-            # Fast path: no correction applies, the backend's cut is final.
-            words = self._cut_words(text)
-            return words, (list(map(self._tags.__getitem__, words)) if self.pos else None)
-        words: list[str] = []
-        pos = 0
-        for m in self._forced.finditer(text):
-            if m.start() > pos:
-                words += self._cut_plain(text[pos : m.start()])
-            words.append(m.group())
-            pos = m.end()
-        if pos < len(text):
-            words += self._cut_plain(text[pos:] if pos else text)
-        if not self.pos:
-            return words, None
-        forced = {m.group() for m in self._forced.finditer(text)}
-        # A forced span with an empty dictionary tag is tagged by rule.
-        tags = [(self._tags.get(w) or _unknown_tag(w)) if w in forced else self._tags[w] for w in words]
-        return words, tags
-
     def cut(self, text: str) -> list[tuple[str, int, int, str]]:
         """Cut ``text`` into ``(token, start, end, pos)``; tokens join back to ``text``.
 
@@ -373,9 +383,12 @@ class Segmenter:
         """
         if not text:
             return []
-        words, tags = self._columns(text)
+        words = self._words(text)
+        # Offsets and tags in C loops (accumulate, map, zip): per-token Python
+        # code here would cost more than jieba-rs's segmentation itself.
         bounds = list(itertools.accumulate(map(len, words), initial=0))
-        return list(zip(words, bounds, bounds[1:], itertools.repeat("") if tags is None else tags))
+        tags = map(self._tags.__getitem__, words) if self.pos else itertools.repeat("")
+        return list(zip(words, bounds, bounds[1:], tags))
 
 
 def build_segmenter(userdict_text: str, *, backend: str = "auto", hmm: bool = True, pos: bool = True) -> Segmenter:
@@ -442,32 +455,44 @@ def _init_worker(segmenter: Segmenter) -> None:
 
 
 @dataclass(frozen=True)
-class _Columns:
-    """Tokens of consecutive texts as compact columns (cheap to pickle: Arrow buffers)."""
+class _Cut:
+    """Segmentation of consecutive texts as two integer arrays.
+
+    The tokens themselves are slices of the texts (they join back to them),
+    so only their lengths travel back from a worker: 8 bytes a token
+    instead of a pickled string.
+    """
 
     counts: np.ndarray  # tokens per text
-    token: pa.Array
-    pos: pa.Array | None  # None when POS is off
+    lengths: np.ndarray  # characters per token, all texts in order
 
 
-def _cut_columns(segmenter: Segmenter, texts: list[str]) -> _Columns:
-    columns = segmenter._columns
-    words: list[str] = []
-    tags: list[str] = []
+def _cut_lengths(segmenter: Segmenter, texts: list[str]) -> _Cut:
+    cut = segmenter._words
     counts = np.zeros(len(texts), dtype=np.int64)
+    lengths: list[int] = []
     for i, text in enumerate(texts):
         if text:
-            w, t = columns(text)
-            words += w
-            if t is not None:
-                tags += t
-            counts[i] = len(w)
-    return _Columns(counts, pa.array(words, pa.string()), pa.array(tags, pa.string()) if segmenter.pos else None)
+            words = cut(text)
+            lengths += map(len, words)
+            counts[i] = len(words)
+    return _Cut(counts, np.array(lengths, dtype=np.int64))
 
 
-def _cut_chunk(texts: list[str]) -> _Columns:
+def _cut_chunk(texts: list[str]) -> _Cut:
     assert _WORKER_SEGMENTER is not None
-    return _cut_columns(_WORKER_SEGMENTER, texts)
+    return _cut_lengths(_WORKER_SEGMENTER, texts)
+
+
+def _token_strings(texts: list[str], lengths: np.ndarray) -> pa.Array:
+    """The tokens as an Arrow string array, cut out of the texts' UTF-8 bytes without Python strings."""
+    joined = "".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    utf8_len = 1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)
+    byte_at = np.concatenate(([0], np.cumsum(utf8_len)))  # byte offset of each character boundary
+    offsets = np.concatenate(([0], byte_at[np.cumsum(lengths)])).astype(np.int64)
+    data = joined.encode("utf-8")
+    return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def _chunk_bounds(lengths: np.ndarray, groups: list[str] | None, n_chunks: int) -> list[tuple[int, int]]:
@@ -489,17 +514,21 @@ def _chunk_bounds(lengths: np.ndarray, groups: list[str] | None, n_chunks: int) 
     return list(zip(edges[:-1], edges[1:]))
 
 
-def _cut_all(segmenter: Segmenter, texts: list[str], workers: int, groups: list[str] | None) -> list[_Columns]:
+def _use_pool(segmenter: Segmenter, texts: list[str], workers: int) -> bool:
+    return workers > 1 and len(texts) > 1 and sum(map(len, texts)) >= PARALLEL_MIN_CHARS.get(segmenter.backend, 0)
+
+
+def _cut_all(segmenter: Segmenter, texts: list[str], workers: int, groups: list[str] | None) -> _Cut:
+    if not _use_pool(segmenter, texts, workers):
+        return _cut_lengths(segmenter, texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    threshold = PARALLEL_MIN_CHARS.get(segmenter.backend, 0)
-    if workers <= 1 or len(texts) < 2 or lengths.sum() < threshold:
-        return [_cut_columns(segmenter, texts)]
     # Two chunks per worker: large enough that per-task overhead vanishes,
     # small enough that a worker slowed by another process does not hold
     # everything up.
     bounds = _chunk_bounds(lengths, groups, 2 * workers)
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(segmenter,)) as pool:
-        return list(pool.map(_cut_chunk, [texts[a:b] for a, b in bounds]))
+        parts = list(pool.map(_cut_chunk, [texts[a:b] for a, b in bounds]))
+    return _Cut(np.concatenate([p.counts for p in parts]), np.concatenate([p.lengths for p in parts]))
 
 
 def _is_punct(token: str) -> bool:
@@ -534,17 +563,17 @@ def cut_texts(texts: list[str], *, segmenter: Segmenter, workers: int = 1) -> li
     >>> [[t[0] for t in toks] for toks in cut_texts(["政协委员", "协商"], segmenter=seg)]
     [['政协委员'], ['协商']]
     """
-    parts = _cut_all(segmenter, texts, workers, None)
-    if len(parts) == 1:
+    if not _use_pool(segmenter, texts, workers):
         return [segmenter.cut(t) for t in texts]
+    cut = _cut_all(segmenter, texts, workers, None)
+    words = _token_strings(texts, cut.lengths).to_pylist()
+    tag = segmenter._tags.__getitem__ if segmenter.pos else None
     out = []
-    for part in parts:
-        words = part.token.to_pylist()
-        tags = part.pos.to_pylist() if part.pos is not None else [""] * len(words)
-        stop = np.cumsum(part.counts).tolist()
-        for a, b in zip([0, *stop[:-1]], stop):
-            bounds = list(itertools.accumulate(map(len, words[a:b]), initial=0))
-            out.append(list(zip(words[a:b], bounds, bounds[1:], tags[a:b])))
+    stop = np.cumsum(cut.counts).tolist()
+    for a, b in zip([0, *stop[:-1]], stop):
+        bounds = list(itertools.accumulate(map(len, words[a:b]), initial=0))
+        tags = map(tag, words[a:b]) if tag else itertools.repeat("")
+        out.append(list(zip(words[a:b], bounds, bounds[1:], tags)))
     return out
 
 
@@ -621,38 +650,43 @@ def segment_docs(
         warnings.warn(f"{int(texts.isna().sum())} paragraphs have no text; they give no tokens.", stacklevel=2)
     texts = texts.fillna("").astype(str).tolist()
     doc_ids = paragraphs["doc_id"].astype(str).tolist()
-    parts = _cut_all(segmenter, texts, workers, doc_ids)
+    cut = _cut_all(segmenter, texts, workers, doc_ids)
 
-    counts = np.concatenate([p.counts for p in parts])
-    token = pa.chunked_array([p.token for p in parts], pa.string())
-    n_tokens = len(token)
+    counts, lengths = cut.counts, cut.lengths
+    n_tokens = len(lengths)
+    token = _token_strings(texts, lengths)
     # Offsets: tokens join back to their paragraph, so a token's end is the
     # running sum of token lengths minus the characters of earlier paragraphs.
-    lengths = pc.utf8_length(token).to_numpy().astype(np.int64)
     text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     para_of = np.repeat(np.arange(len(texts)), counts)
     ends = np.cumsum(lengths) - np.repeat(np.cumsum(text_lens) - text_lens, counts)
     first = np.cumsum(counts) - counts
+    # Tags and keep flags per distinct token (corpora repeat a small
+    # vocabulary), spread back with one Arrow take.
+    encoded = pc.dictionary_encode(token)
+    vocab = encoded.dictionary.to_pylist()
+    index = encoded.indices
     if segmenter.pos:
-        pos = pa.chunked_array([p.pos for p in parts], pa.string())
+        pos = pa.array(list(map(segmenter._tags.__getitem__, vocab)), pa.large_string()).take(index)
     else:
-        pos = pa.chunked_array([pa.array([""], pa.string()).take(np.zeros(n_tokens, dtype=np.int64))])
-    # Classify each distinct token once: corpora repeat a small vocabulary.
-    vocab = pc.unique(token).to_pylist()
-    bad = [w for w in vocab if w in stopwords or len(w) < min_len or _is_punct(w) or _is_number(w)]
-    keep = ~pc.is_in(token, value_set=pa.array(bad, pa.string())).to_numpy()
+        pos = pa.array([""], pa.large_string()).take(np.zeros(n_tokens, dtype=np.int64))
+    bad = np.fromiter(
+        (w in stopwords or len(w) < min_len or _is_punct(w) or _is_number(w) for w in vocab), dtype=bool, count=len(vocab)
+    )
+    keep = ~bad[index.to_numpy(zero_copy_only=False)]
     if pos_keep:
-        keep &= pc.is_in(pos, value_set=pa.array(list(pos_keep), pa.string())).to_numpy()
+        keep &= pc.is_in(pos, value_set=pa.array(list(pos_keep), pa.large_string())).to_numpy(zero_copy_only=False)
     df = pd.DataFrame(
         {
-            "doc_id": _strings(pa.array(doc_ids, pa.string()).take(para_of)),
-            "para_id": _strings(pa.array(paragraphs["para_id"].astype(str).tolist(), pa.string()).take(para_of)),
+            "doc_id": _strings(pa.array(doc_ids, pa.large_string()).take(para_of)),
+            "para_id": _strings(pa.array(paragraphs["para_id"].astype(str).tolist(), pa.large_string()).take(para_of)),
             "token_index": pd.array(np.arange(n_tokens) - np.repeat(first, counts), dtype="Int64"),
             "token": _strings(token),
             "start": pd.array(ends - lengths, dtype="Int64"),
             "end": pd.array(ends, dtype="Int64"),
             "pos": _strings(pos),
             "keep": pd.array(keep, dtype="boolean"),
-        }
+        },
+        copy=False,  # the arrays are fresh; copying 8 columns of millions of rows is measurable
     )
     return conform(df, "tokens")

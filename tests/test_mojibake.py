@@ -7,21 +7,20 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mojibake_cases import _page002_damage, build_cases
 
 from pipeline.mojibake import (
     ROUTES,
     MojibakeRepair,
     char_model,
-    rephase_gbk,
     repair_mojibake,
+    rephase_gbk,
     undo_big5_as_gbk,
     undo_gbk_as_big5,
     undo_gbk_as_latin1,
     undo_utf8_as_gbk,
     undo_utf8_as_latin1,
 )
-
-from mojibake_cases import _page002_damage, build_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_002 = ROOT / "corpus" / "raw" / "002_602d881133c74b11.txt"
@@ -39,7 +38,7 @@ def test_undo_utf8_as_gbk_lossless():
 
 
 def test_undo_utf8_as_gbk_guesses_replaced_bytes():
-    damaged = "参与性、便捷".encode("utf-8").decode("gbk", "replace")
+    damaged = "参与性、便捷".encode().decode("gbk", "replace")
     assert "\ufffd" in damaged
     assert undo_utf8_as_gbk(damaged) == "参与性、便捷"
 
@@ -105,7 +104,7 @@ CONTROLS = [c for c in CASES if c.route == "control"]
 def test_route_subset(case):
     out = repair_mojibake(case.damaged).text
     if case.lossy:  # a lost byte may be guessed wrong, but the run is re-read in phase
-        same = sum(a == b for a, b in zip(out, case.expected))
+        same = sum(a == b for a, b in zip(out, case.expected, strict=False))
         assert len(out) == len(case.expected) and same >= 0.9 * len(case.expected), out
     else:
         assert out == case.expected

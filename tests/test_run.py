@@ -102,3 +102,16 @@ def test_a_bad_file_is_skipped_with_one_line_and_the_batch_goes_on(tmp_path):
     assert len(skipped) == 1 and skipped[0].startswith("Skipped raw/broken.pdf: ")
     assert len(res.tables["documents"]) == 2
     assert res.tables["ingest_errors"]["source_file"].tolist() == ["raw/broken.pdf"]
+
+
+def test_every_table_is_documented_in_records_and_readme(sample_run):
+    from pipeline.records import SCHEMAS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    out = sample_run["outputs"]
+    for name, cols in SCHEMAS.items():
+        df = load(name, out)
+        assert list(df.columns) == [c.name for c in cols], name
+        assert f"#### `{name}`" in readme, name
+        for c in cols:
+            assert f"| `{c.name}` |" in readme, (name, c.name)

@@ -153,7 +153,7 @@ def test_cleaned_paragraphs_are_fixed_points(seeds):
         ("2006年政 府 工 作 报 告", "2006年政府工作报告"),
         ("上海市市长 龚 正", "上海市市长 龚 正"),
         ("第一段。\u3000\u3000第二段。", "第一段。\n第二段。"),
-        ("把亮點?!?/p>", "把亮点?!"),
+        ("把亮點?!?/p>", "把亮点。”"),
     ],
 )
 def test_normalize_text_examples(raw, expected):
