@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import opencc
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -77,7 +78,7 @@ def main() -> None:
             undated += int(f.documents["year"].isna().sum())
             raws = {r.source_row: r.text for r in read_source(src.rel, data)}
             for row in f.documents.itertuples():
-                key = None if row.source_row is None or row.source_row != row.source_row else int(row.source_row)
+                key = None if row.source_row is None or row.source_row is pd.NA else int(row.source_row)
                 ok, _ = han_subsequence(row.text, T2S.convert(raws[key]))
                 if not ok:
                     subst += 1

@@ -43,7 +43,7 @@ DOC_TYPES = ("work_report", "speech", "article", "resolution", "other")
 # Labels other corpora use for our types (manifest ``kind``/``type`` cells).
 DOC_TYPE_ALIASES = {
     "government_work_report": "work_report", "report": "work_report", "工作报告": "work_report",
-    "政府工作报告": "work_report", "npc_resolution": "resolution", "决议": "resolution",
+    "政府工作报告": "work_report", "npc_resolution": "resolution", "npc_resolution_on_gwr": "resolution", "决议": "resolution",
     "讲话": "speech", "发言": "speech", "文章": "article", "news": "article",
 }
 

@@ -714,6 +714,10 @@ def _one_pass(line: str, scorer: _Scorer) -> tuple[str, dict[str, int]]:
             run = m.group(0)
             if len(run) < 2:  # one character proves nothing: “ read as Big5 is ¨
                 continue
+            if pattern is _LATIN_RUN and sum("\xa0" <= c <= "\xff" for c in run) < 2:
+                # One Latin-1 letter next to a quote or an ASCII letter is real text
+                # far more often than mojibake: “数据要素×”行动 (D7 94 = 讛), 25°C (B0 43 = 癈).
+                continue
             prev = text[m.start() - 1] if m.start() else ""
             nxt = text[m.end()] if m.end() < len(text) else ""
             best: tuple[float, str, str] | None = None
@@ -783,6 +787,11 @@ def _rephase_line(line: str, scorer: _Scorer, repairs: Counter[str]) -> str:
         # A "?" between a character and a pinyin group with no "(" is an orphan
         # byte that swallowed the "(": the character is lost, the "(" is not.
         new = _ORPHAN_BEFORE_PINYIN.sub(PLACEHOLDER + "(", new)
+        if new != old and _ORPHAN_BEFORE_PINYIN.sub(PLACEHOLDER + "(", rephase_gbk(new, scorer, prev=line[lo - 1] if lo else "")) != new:
+            # A real repair is a fixed point: reading it again changes nothing.
+            # A reading that would change again was a guess on too little evidence
+            # (e.g. "??協"), and keeping it would make normalize_text unstable.
+            new = old
         if new != old:
             repairs["misaligned_gbk"] += _changed(old, new)
         out.append(new)
@@ -825,8 +834,11 @@ def repair_mojibake(text: str) -> MojibakeRepair:
     lines = [line if line.isascii() else _undo_layers(line, plain, repairs) for line in text.split("\n")]
     # Lost bytes are guessed towards the document's vocabulary, read from
     # the text as repaired so far minus the stretches that look damaged.
-    cached = _scorer(model, "\n".join(lines))
-    lines = [line if line.isascii() else _rephase_line(line, cached, repairs) for line in lines]
+    marked = [i for i, line in enumerate(lines) if not line.isascii() and _MARKER.search(line)]
+    if marked:  # building the document's bigrams is most of the cost on clean text
+        cached = _scorer(model, "\n".join(lines))
+        for i in marked:
+            lines[i] = _rephase_line(lines[i], cached, repairs)
     result = "\n".join(lines)
     return MojibakeRepair(text=result, repairs={k: v for k, v in repairs.items() if v},
                           placeholders=result.count(PLACEHOLDER))

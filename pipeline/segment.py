@@ -509,7 +509,10 @@ def _chunk_bounds(lengths: np.ndarray, groups: list[str] | None, n_chunks: int) 
         return [(0, n)]
     before = total[cuts - 1]  # characters before each candidate cut
     targets = total[-1] * np.arange(1, n_chunks) / n_chunks
-    picks = cuts[np.clip(np.searchsorted(before, targets), 0, len(cuts) - 1)]
+    # The candidate nearest to each ideal cut (k/n of the characters).
+    hi = np.clip(np.searchsorted(before, targets), 0, len(cuts) - 1)
+    lo = np.clip(hi - 1, 0, len(cuts) - 1)
+    picks = cuts[np.where(np.abs(before[lo] - targets) <= np.abs(before[hi] - targets), lo, hi)]
     edges = [0, *sorted(set(picks.tolist())), n]
     return list(zip(edges[:-1], edges[1:]))
 

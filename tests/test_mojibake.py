@@ -161,3 +161,10 @@ def test_page002_whole_page():
     assert r.placeholders == 1 and "勇\ufffd(lián)" in r.text
     assert r.repairs.keys() == {"misaligned_gbk"}
     assert len(r.text.splitlines()) == len(raw.splitlines())
+
+
+@pytest.mark.parametrize("text", ["实施“数据要素×”行动", "气温25°C，", "a×b", "“人工智能+”行动", "面积±5%"])
+def test_lone_latin1_signs_in_real_text_are_left_alone(text):
+    # Found on the 2026 provincial reports: a single × or ° beside a quote or
+    # letter happens to form a valid GBK pair, but it is text, not mojibake.
+    assert repair_mojibake(text).text == text

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import segment
 from pipeline.errors import ConfigError, EmptyResultError, LexiconError, SchemaError
-from pipeline.segment import build_segmenter, parse_stopwords, parse_userdict, segment_docs
+from pipeline.segment import build_segmenter, cut_texts, parse_stopwords, parse_userdict, segment_docs
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -52,6 +53,28 @@ def test_join_and_backends_agree(segs, text):
         assert "".join(t[0] for t in a) == text
         assert all(text[s:e] == w for w, s, e, _ in a)
         assert a == b
+
+
+# ASCII runs next to Han and each other: the cases correction 3 (re-split
+# runs jieba-rs keeps whole) and the fast path's trigger characters decide.
+_ASCII_MIX = st.text(alphabet=st.sampled_from(list("2026-02-09PM_2.5%a.b+#&Zx 政协委员会议年月日提升增长，。\n")), max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ASCII_MIX)
+def test_ascii_runs_resplit_like_jieba(segs, text):
+    a, b = segs[("jieba", True)].cut(text), segs[("rjieba", True)].cut(text)
+    assert a == b
+
+
+def test_known_corrections(segs):
+    # One case per correction: a date and PM_2.5 in an HMM run, a rare
+    # ideograph (Ext-A, Ext-B), a protected term, an unencodable surrogate.
+    text = "研判2026-02-09报告PM_2.5浓度，㐀𠀀字，四同·四度\ud800"
+    want = segs[("jieba", True)].cut(text)
+    assert [t[0] for t in want][:8] == ["研判", "2026", "-", "02", "-", "09", "报告", "PM"]
+    assert {"㐀", "𠀀", "四同·四度", "\ud800"} <= {t[0] for t in want}
+    assert segs[("rjieba", True)].cut(text) == want
 
 
 @pytest.mark.parametrize("hmm", [True, False])
@@ -98,6 +121,55 @@ def test_segment_docs_keep_flags_and_parallel_identical(segs):
     pd.testing.assert_frame_equal(out, par)
     nouns = segment_docs(paras, segmenter=seg, stopwords=stop, pos_keep=("nz",), min_len=1)
     assert set(nouns.loc[nouns["keep"], "pos"]) == {"nz"}
+
+
+def test_segment_docs_matches_cut_on_sample_corpus(segs):
+    # The table is built from token lengths and UTF-8 byte offsets, not from
+    # cut()'s tuples; both must agree, astral and 2-byte characters included.
+    seg = segs[("rjieba", True)]
+    texts = _lines(sorted((ROOT / "corpus" / "raw").glob("*.txt")))[:400] + ["©𠀀😀政协，a²", "", "2026-02-09"]
+    paras = pd.DataFrame({"doc_id": "d", "para_id": [f"d:p{i:04d}" for i in range(len(texts))], "text": texts})
+    out = segment_docs(paras, segmenter=seg, stopwords=frozenset())
+    want = [(f"d:p{i:04d}", j, *tok) for i, t in enumerate(texts) for j, tok in enumerate(seg.cut(t))]
+    got = list(out[["para_id", "token_index", "token", "start", "end", "pos"]].itertuples(index=False, name=None))
+    assert got == want
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_worker_pool_identical_to_serial(segs, monkeypatch, backend):
+    # PARALLEL_MIN_CHARS keeps the pool off for small inputs; force it on.
+    monkeypatch.setitem(segment.PARALLEL_MIN_CHARS, backend, 0)
+    seg = segs[(backend, True)]
+    lines = _lines(sorted((ROOT / "corpus" / "raw").glob("*.txt")))[:300]
+    paras = pd.DataFrame({
+        "doc_id": [f"doc{i // 40}" for i in range(len(lines))],
+        "para_id": [f"doc{i // 40}:p{i:04d}" for i in range(len(lines))],
+        "text": lines,
+    })
+    stop = frozenset({"的", "推进"})
+    serial = segment_docs(paras, segmenter=seg, stopwords=stop, pos_keep=("n", "nz", "vn"), workers=1)
+    parallel = segment_docs(paras, segmenter=seg, stopwords=stop, pos_keep=("n", "nz", "vn"), workers=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert cut_texts(lines, segmenter=seg, workers=2) == [seg.cut(t) for t in lines]
+
+
+def test_pool_threshold_and_chunks():
+    assert segment.PARALLEL_MIN_CHARS["rjieba"] > segment.PARALLEL_MIN_CHARS["jieba"] > 0
+    lengths = segment.np.array([5, 5, 100, 1, 1, 1, 90, 10])
+    groups = ["a", "a", "b", "c", "c", "c", "d", "d"]
+    bounds = segment._chunk_bounds(lengths, groups, 3)
+    # Contiguous, covering, cut only where the document changes.
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(lengths)
+    assert all(a < b for a, b in bounds) and all(p[1] == q[0] for p, q in zip(bounds, bounds[1:]))
+    assert all(groups[a] != groups[a - 1] for a, _ in bounds[1:])
+    assert bounds == [(0, 3), (3, 6), (6, 8)]  # nearest document starts to 1/3 and 2/3
+    assert segment._chunk_bounds(lengths, ["x"] * 8, 4) == [(0, 8)]
+
+
+def test_build_prints_nothing(capfd):
+    build_segmenter("强省会 3000 nz", backend="jieba").cut("强省会")
+    build_segmenter("强省会 3000 nz", backend="rjieba").cut("强省会")
+    assert capfd.readouterr() == ("", "")
 
 
 def test_errors():
