@@ -47,6 +47,7 @@ import functools
 import importlib.resources
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -717,6 +718,9 @@ def _one_pass(line: str, scorer: _Scorer) -> tuple[str, dict[str, int]]:
             if pattern is _LATIN_RUN and sum("\xa0" <= c <= "\xff" for c in run) < 2:
                 # One Latin-1 letter next to a quote or an ASCII letter is real text
                 # far more often than mojibake: “数据要素×”行动 (D7 94 = 讛), 25°C (B0 43 = 癈).
+                continue
+            if pattern is _CJK_RUN and all(unicodedata.category(c)[0] in "PSZ" for c in run):
+                # Punctuation alone (――, ……) proves nothing either: “――” read as Big5 is 求求.
                 continue
             prev = text[m.start() - 1] if m.start() else ""
             nxt = text[m.end()] if m.end() < len(text) else ""
