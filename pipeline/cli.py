@@ -15,7 +15,7 @@ import click
 
 from .config import load_config
 from .errors import ConfigError, PipelineError
-from .run import STAGES, RunResult, run
+from .run import RunResult, run
 
 
 def _parse_sets(values: tuple[str, ...]) -> dict:
@@ -190,7 +190,8 @@ def suggest(top: int, min_count: int, **kw) -> None:
     known = frozenset(line.split()[0] for line in io.read_lexicon_file(lex, "userdict.txt").splitlines() if line.strip() and not line.startswith("#"))
     docs = res.tables["documents"]
     paras = res.tables["paragraphs"][res.tables["paragraphs"]["doc_id"].isin(docs.loc[docs["is_canonical"].astype(bool), "doc_id"])]
-    table = suggest_phrases(paras, segmenter=seg, known_terms=known, top_n=top, min_count=min_count)
+    table = suggest_phrases(paras, segmenter=seg, known_terms=known, top_n=top, min_count=min_count,
+                            stopwords=io.load_stopwords(lex))
     path = io.write_csv(res.outputs / "lexicon_suggestions.csv", table)
     click.echo(f"{len(table)} candidates → {path}")
 
