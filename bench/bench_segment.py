@@ -113,7 +113,7 @@ def bench(check: bool, repeat: int) -> None:
     print(f"  serial     {mb / min(ser):6.2f} MB/s")
     print(f"  workers={workers}  {mb / min(par):6.2f} MB/s   speed-up {min(ser) / min(par):.2f}x (median {statistics.median(ser) / statistics.median(par):.2f}x)")
     # Fixed cost of the pool, which sets PARALLEL_MIN_CHARS: a small input, pool forced.
-    small = paras.iloc[: max(2, len(paras) // 40)]
+    small = paras.iloc[: max(2, int((paras["text"].str.len().cumsum() < 400_000).sum()))]
     saved = dict(segment.PARALLEL_MIN_CHARS)
     try:
         segment.PARALLEL_MIN_CHARS.update(rjieba=0)

@@ -38,6 +38,9 @@ def plot_topic_trends(topics: pd.DataFrame, trends: pd.DataFrame):
         bottom = wide[col] if bottom is None else bottom + wide[col]
     ax.set_ylabel("段落占比")
     ax.set_xlabel("年份")
+    if len(wide) > 15:  # label every n-th year so long series stay readable
+        step = -(-len(wide) // 15)
+        ax.set_xticks(range(0, len(wide), step), [str(y) for y in wide.index[::step]], rotation=45)
     ax.set_title("主题随时间的分布（每年段落中各主题所占比例）")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     fig.tight_layout()
@@ -65,7 +68,8 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all
     cmap = plt.get_cmap("tab10")
     fig, ax = plt.subplots(figsize=(10, 8))
     nodelist = sorted(g.nodes)
-    sizes = [60 + 25 * g.nodes[n]["freq"] ** 0.8 for n in nodelist]
+    top = max(g.nodes[n]["freq"] for n in nodelist)
+    sizes = [80 + 1400 * (g.nodes[n]["freq"] / top) ** 0.8 for n in nodelist]  # relative, so any corpus size fits
     colours = [cmap(g.nodes[n]["community"] % 10) if g.nodes[n]["community"] >= 0 else "#999999" for n in nodelist]
     widths = [0.3 + 2.5 * d["weight"] / max(1, max(w for *_, w in g.edges(data="weight"))) for *_, d in g.edges(data=True)]
     nx.draw_networkx_edges(g, pos, ax=ax, width=widths, alpha=0.25, edge_color="#555555")

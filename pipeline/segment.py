@@ -11,7 +11,8 @@ HMM for unknown words) on the same dictionary:
     a private ``jieba.Tokenizer`` (never the module-level one, so the user
     dictionary cannot be silently lost; jieba issues #533/#537/#547).
 ``rjieba``
-    ``rjieba.Jieba`` (jieba-rs compiled code), 15-25x faster end to end.
+    ``rjieba.Jieba`` (jieba-rs compiled code), about 10x faster end to
+    end (see "Speed" below).
 
 The two are made token-identical by three corrections, each found by
 diffing both over the sample and the real corpora:
@@ -20,8 +21,9 @@ diffing both over the sample and the real corpora:
    total while jieba's adds it on top; the jieba backend's total is
    corrected to jieba-rs's (replace) semantics.
 2. jieba-rs counts CJK Extension A/B and compatibility ideographs as Han,
-   jieba only U+4E00–U+9FD5; such characters are cut out before either
-   backend sees the text, which is exactly what jieba does with them.
+   jieba only U+4E00–U+9FD5; such characters (and lone surrogates, which
+   jieba-rs cannot take at all) are cut out as one-character tokens before
+   either backend sees the text, which is exactly what jieba does.
 3. Inside HMM-recognised runs jieba splits ASCII with
    ``[a-zA-Z0-9]+(?:\\.\\d+)?%?`` (``2026-02-09`` → ``2026/-/02/-/09``),
    jieba-rs keeps the run whole; such runs are re-split the jieba way.
@@ -35,14 +37,18 @@ Lexicon terms that jieba's block regex would split (``四同·四度``, anything
 with ``·``, ``/``, quotes or spaces inside) are cut out as whole tokens
 before segmentation.
 
-Speed.  One regex scan per paragraph decides whether any correction can
-apply (a protected term, a rare ideograph, an ASCII run that jieba would
-split); most paragraphs need none and go straight from the backend's word
-list to offsets (``itertools.accumulate``) and tags (one dict lookup per
-token, unknown words tagged once and remembered), all in C loops.
-``segment_docs`` never builds per-token tuples: it collects column lists,
-turns them into Arrow arrays and computes offsets and ``keep`` with numpy
-and pyarrow.  ``bench/bench_segment.py`` measures all of this.
+Speed.  One character-class search per paragraph decides whether any
+correction can apply (a protected term, a rare ideograph, an ASCII run
+jieba would split); nine paragraphs in ten need none and take jieba-rs's
+word list as it is.  ``cut`` then builds offsets and tags in C loops
+(``itertools.accumulate``, ``map`` over a small cache of the tags the
+corpus uses).  ``segment_docs`` builds no per-token tuples: tokens become
+ids into the corpus vocabulary, and tags, lengths, offsets and ``keep`` are
+computed once per distinct word and spread with numpy/Arrow indexing into
+Arrow-backed columns.  Worker processes get whole documents in a few large
+chunks and send back only the ids; the pool is skipped below
+``PARALLEL_MIN_CHARS``.  ``python bench/bench_segment.py`` measures all this
+against pure jieba and against jieba-rs's own ``cut``, which bounds it.
 """
 
 from __future__ import annotations
@@ -550,12 +556,17 @@ def _cut_all(segmenter: Segmenter, texts: list[str], workers: int, groups: list[
     if not _use_pool(segmenter, texts, workers):
         return _cut_ids(segmenter, texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    # Two chunks per worker: large enough that per-task overhead vanishes,
-    # small enough that a worker slowed by another process does not hold
-    # everything up.
-    bounds = _chunk_bounds(lengths, groups, 2 * workers)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(segmenter,)) as pool:
-        return _merge(list(pool.map(_cut_chunk, [texts[a:b] for a, b in bounds])))
+    # One share of whole documents per worker, of about equal length.  The
+    # calling process is one of the workers: it cuts the first share while
+    # workers - 1 child processes cut the rest, so no core sits waiting and
+    # one process fewer is started.
+    shares = [texts[a:b] for a, b in _chunk_bounds(lengths, groups, workers)]
+    if len(shares) == 1:  # a single document: nothing to share out
+        return _cut_ids(segmenter, texts)
+    with ProcessPoolExecutor(max_workers=len(shares) - 1, initializer=_init_worker, initargs=(segmenter,)) as pool:
+        futures = [pool.submit(_cut_chunk, share) for share in shares[1:]]
+        own = _cut_ids(segmenter, shares[0])
+        return _merge([own, *(f.result() for f in futures)])
 
 
 def _is_punct(token: str) -> bool:
