@@ -37,8 +37,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from .errors import ConfigError
-
 DOC_TYPES = ("work_report", "speech", "article", "resolution", "other")
 # Labels other corpora use for our types (manifest ``kind``/``type`` cells).
 DOC_TYPE_ALIASES = {

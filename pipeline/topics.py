@@ -138,7 +138,7 @@ def fit_topics(
     topics = pd.DataFrame(rows)
 
     norms = np.sqrt(np.asarray(km.cluster_centers_ ** 2).sum(axis=1))
-    sims = np.asarray((X.multiply(km.cluster_centers_[labels]).sum(axis=1))).ravel() / np.where(
+    sims = np.asarray(X.multiply(km.cluster_centers_[labels]).sum(axis=1)).ravel() / np.where(
         norms[labels] > 0, norms[labels], 1
     )
     assign = units[["unit_id", "doc_id", "year"]].assign(

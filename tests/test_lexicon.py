@@ -62,7 +62,7 @@ def test_every_term_is_one_token_in_ten_contexts(segmenters, backend, workers):
     tokens = segment_docs(paras, segmenter=seg, stopwords=frozenset(), workers=workers)
     by_para = tokens.groupby("para_id", sort=True)
     failures = []
-    for (pid, group), (word, start) in zip(by_para, expect):
+    for (_pid, group), (word, start) in zip(by_para, expect):
         row = group[group["start"] == start]
         tok = row["token"].iloc[0] if len(row) else None
         # A longer lexicon term may legitimately win (人民政协 in 人民政协工作).

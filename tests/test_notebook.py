@@ -3,9 +3,8 @@
 import os
 
 import nbformat
-from nbclient import NotebookClient
-
 from conftest import ROOT
+from nbclient import NotebookClient
 
 
 def test_notebook_is_committed_without_outputs():

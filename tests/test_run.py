@@ -4,8 +4,8 @@ import json
 import re
 
 import pandas as pd
-
 from conftest import ROOT, tree_hash
+
 from pipeline import Config, load, paragraphs_for, run
 
 
