@@ -110,19 +110,26 @@ def plot_theme_heatmap(theme_years: pd.DataFrame) -> Figure:
     if not names:
         return _empty_figure("没有主题 (no themes)")
     mat = ty.pivot_table(index="theme", columns="year", values="per_10k", aggfunc="first").reindex(names)
-    years = [int(y) for y in mat.columns]
-    fig = Figure(figsize=(max(6.0, min(18.0, 0.35 * len(years) + 3)), max(2.5, 0.38 * len(names) + 1.5)),
+    mat.columns = [str(int(y)) for y in mat.columns]
+    return _heatmap(mat, title="主题 × 年份（每万字出现次数）", xlabel="年份")
+
+
+def _heatmap(mat: pd.DataFrame, *, title: str, xlabel: str) -> Figure:
+    """Rate matrix (rows × columns, per 10,000 characters) as an annotated heatmap."""
+    rows, cols = [str(r) for r in mat.index], [str(c) for c in mat.columns]
+    fig = Figure(figsize=(max(6.0, min(18.0, 0.35 * len(cols) + 3)), max(2.5, 0.38 * len(rows) + 1.5)),
                  layout="constrained")
     ax = fig.subplots()
-    im = ax.imshow(mat.to_numpy(dtype=float), aspect="auto", cmap="YlOrRd", interpolation="nearest")
-    ax.set_yticks(range(len(names)), names)
-    step = max(1, math.ceil(len(years) / 30))
-    ax.set_xticks(range(0, len(years), step), [str(y) for y in years[::step]], rotation=90)
-    ax.set_xlabel("年份")
-    ax.set_title("主题 × 年份（每万字出现次数）")
-    if mat.size <= 300:
-        vmax = np.nanmax(mat.to_numpy(dtype=float)) if mat.notna().any().any() else 0
-        for (i, j), v in np.ndenumerate(mat.to_numpy(dtype=float)):
+    values = mat.to_numpy(dtype=float)
+    im = ax.imshow(values, aspect="auto", cmap="YlOrRd", interpolation="nearest")
+    ax.set_yticks(range(len(rows)), rows)
+    step = max(1, math.ceil(len(cols) / 30))
+    ax.set_xticks(range(0, len(cols), step), cols[::step], rotation=90)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    if values.size <= 300:
+        vmax = np.nanmax(values) if np.isfinite(values).any() else 0
+        for (i, j), v in np.ndenumerate(values):
             if not np.isnan(v) and v > 0:
                 ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7,
                         color="white" if v > 0.6 * vmax else "black")
@@ -133,14 +140,20 @@ def plot_theme_heatmap(theme_years: pd.DataFrame) -> Figure:
 def plot_theme_cities(theme_groups: pd.DataFrame) -> Figure | None:
     """Small multiples of the yearly rate, one panel per city; ``None`` for a one-city corpus.
 
+    A cross-section (every city has a single year, like 31 provincial reports
+    of 2026) has no trend to draw: it becomes a city × theme heatmap instead.
+
     Examples
     --------
-    >>> tg = pd.DataFrame({"theme": "强省会", "group_by": "city", "group": ["贵阳", "兰州"],
-    ...     "year": [2024, 2024], "n_docs": 1, "count": [3, 0], "per_10k": [1.2, 0.0]})
+    >>> tg = pd.DataFrame({"theme": "强省会", "group_by": "city", "group": ["贵阳", "贵阳", "兰州"],
+    ...     "year": [2023, 2024, 2024], "n_docs": 1, "count": [1, 3, 0], "n_chars": [25000, 25000, 9000],
+    ...     "per_10k": [0.4, 1.2, 0.0]})
     >>> [a.get_title() for a in plot_theme_cities(tg).axes]
-    ['兰州（1 篇）', '贵阳（1 篇）']
+    ['兰州（1 篇）', '贵阳（2 篇）']
     >>> plot_theme_cities(tg[tg["group"] == "贵阳"]) is None
     True
+    >>> plot_theme_cities(tg[tg["year"] == 2024]).axes[0].get_title()
+    '城市 × 主题（2024 年，每万字出现次数）'
     """
     _check(theme_groups, "plot_theme_cities", ("group_by", "group"))
     tg = theme_groups[(theme_groups["group_by"] == "city")].dropna(subset=["year"])
@@ -148,6 +161,12 @@ def plot_theme_cities(theme_groups: pd.DataFrame) -> Figure | None:
     if len(cities) < 2:
         return None
     setup_matplotlib()
+    if tg.groupby("group")["year"].nunique().max() == 1:
+        names = _themes_with_hits(tg) or list(dict.fromkeys(tg["theme"]))
+        pooled = tg[tg["theme"].isin(names)].groupby(["group", "theme"])[["count", "n_chars"]].sum()
+        rate = (pooled["count"] / pooled["n_chars"].where(pooled["n_chars"] > 0) * 10_000).unstack("theme")
+        years = "、".join(str(int(y)) for y in sorted(tg["year"].unique()))
+        return _heatmap(rate.reindex(columns=names), title=f"城市 × 主题（{years} 年，每万字出现次数）", xlabel="主题")
     names = _themes_with_hits(tg) or list(dict.fromkeys(tg["theme"]))
     colors = dict(zip(names, _colors(len(names)), strict=True))
     ncols = min(3, len(cities))
