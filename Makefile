@@ -45,6 +45,7 @@ bench-segment: $(STAMP) ## Segmentation throughput: pure jieba vs the fast backe
 
 bench-themes: $(STAMP) ## First appearances on the national reports vs plain string search
 	$(BIN)/python bench/bench_themes.py
+	$(BIN)/python bench/bench_national.py
 
 notebook: $(STAMP) ## Open Jupyter on notebooks/ (installs jupyterlab into .venv on first use)
 	$(BIN)/python -m pip install --quiet jupyterlab
