@@ -115,3 +115,20 @@ def test_every_table_is_documented_in_records_and_readme(sample_run):
         assert f"#### `{name}`" in readme, name
         for c in cols:
             assert f"| `{c.name}` |" in readme, (name, c.name)
+
+
+def test_refresh_reads_only_the_new_file(tmp_path):
+    # What a cron job sees when one report arrives: one file ingested, the rest from cache.
+    corpus = tmp_path / "c"
+    (corpus / "raw").mkdir(parents=True)
+    files = sorted((ROOT / "corpus" / "raw").glob("*.txt"))
+    for f in files[:3]:
+        (corpus / "raw" / f.name).write_bytes(f.read_bytes())
+    cfg = Config(root=ROOT, corpus=corpus, outputs=tmp_path / "out", progress=False,
+                 topics=Config().topics.__class__(n_topics=3))
+    run(cfg, until="ingest")
+    (corpus / "raw" / files[3].name).write_bytes(files[3].read_bytes())
+    lines = []
+    res = run(cfg, until="ingest", log=lines.append)
+    assert "ingest: 4 files read (1 new or changed), 0 skipped" in lines
+    assert len(res.tables["documents"]) == 4
