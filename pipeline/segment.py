@@ -67,7 +67,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .errors import ConfigError, EmptyResultError, LexiconError, SchemaError
 from .records import conform
@@ -95,6 +94,7 @@ _ASCII_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 # class is ~5x cheaper than looking for the corrections themselves.
 _ASCII_SPLIT_TRIGGERS = r"+#&._%\-"
 _USERDICT_LINE = re.compile(r"^(?P<word>\S+?)(?:\s+(?P<freq>\d+))?(?:\s+(?P<tag>[a-zA-Z]+))?$")
+_ALNUM = re.compile(r"[^\W_]")
 _NUMBER = re.compile(r"[0-9０-９.．,，:：%％‰+\-~～/]+")
 _PARA_COLS = ("doc_id", "para_id", "text")
 
@@ -461,12 +461,15 @@ def build_segmenter(userdict_text: str, *, backend: str = "auto", hmm: bool = Tr
 
 
 # ---------------------------------------------------------------- stage
-# Below this many characters of input, worker processes cost more than they
-# save and the pool is skipped (the result is the same either way).  Measured
-# with bench/bench_segment.py on 2 cores: starting a forked pool and shipping
-# the columns back costs ~0.1-0.2 s, which rjieba pays back only from a few
-# MB of text (it cuts ~3-4 M characters/s); pure jieba is ~20x slower, so it
-# pays back 20x sooner.  Tests lower these to exercise the pool.
+# Below this many characters of input the pool is skipped: it would cost
+# more than it saves (the result is the same either way).  Measured with
+# bench/bench_segment.py on the 2-core machine: forking the pool, shipping a
+# share out and its token ids back costs ~0.06 s (0.39 M characters: 0.11 s
+# serial, 0.16 s with 2 workers), while rjieba cuts ~3-4 M characters a
+# second; from ~2 M characters (~0.6 s serial) half the work saved clearly
+# exceeds that, and on the 4 M-character corpora 2 workers gave 1.1-1.2x with
+# another job busy on the second core.  Pure jieba is ~10x slower, so it
+# pays back ~10x sooner.  Tests lower these to exercise the pool.
 PARALLEL_MIN_CHARS = {"rjieba": 2_000_000, "jieba": 100_000}
 
 # Worker-process state: the segmenter is handed over once per worker through
@@ -570,7 +573,9 @@ def _cut_all(segmenter: Segmenter, texts: list[str], workers: int, groups: list[
 
 
 def _is_punct(token: str) -> bool:
-    return not any(ch.isalnum() for ch in token)
+    # [^\W_] is exactly str.isalnum() for every code point (checked over all
+    # of U+0000-U+10FFFF), searched in C instead of a Python loop.
+    return _ALNUM.search(token) is None
 
 
 def _is_number(token: str) -> bool:
@@ -701,16 +706,14 @@ def segment_docs(
     ends = np.cumsum(lengths) - np.repeat(np.cumsum(text_lens) - text_lens, counts)
     first = np.cumsum(counts) - counts
     # Tags and keep flags once per word, spread to the tokens by id.
-    if segmenter.pos:
-        pos = pa.array(list(map(segmenter._tags.__getitem__, vocab)), pa.large_string()).take(ids)
-    else:
-        pos = pa.array([""], pa.large_string()).take(np.zeros(n_tokens, dtype=np.int64))
+    word_tags = list(map(segmenter._tags.__getitem__, vocab)) if segmenter.pos else [""] * len(vocab)
+    pos = pa.array(word_tags, pa.large_string()).take(ids)
     bad = np.fromiter(
         (w in stopwords or len(w) < min_len or _is_punct(w) or _is_number(w) for w in vocab), dtype=bool, count=len(vocab)
     )
-    keep = ~bad[ids]
     if pos_keep:
-        keep &= pc.is_in(pos, value_set=pa.array(list(pos_keep), pa.large_string())).to_numpy(zero_copy_only=False)
+        bad |= ~np.isin(np.array(word_tags, dtype=object), list(pos_keep))
+    keep = ~bad[ids]
     df = pd.DataFrame(
         {
             "doc_id": _strings(pa.array(doc_ids, pa.large_string()).take(para_of)),

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from pipeline import segment
 from pipeline.errors import ConfigError, EmptyResultError, LexiconError, SchemaError
-from pipeline.segment import build_segmenter, cut_texts, parse_stopwords, parse_userdict, segment_docs
+from pipeline.segment import (
+    build_segmenter,
+    cut_texts,
+    parse_stopwords,
+    parse_userdict,
+    segment_docs,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -164,6 +170,14 @@ def test_pool_threshold_and_chunks():
     assert all(groups[a] != groups[a - 1] for a, _ in bounds[1:])
     assert bounds == [(0, 3), (3, 6), (6, 8)]  # nearest document starts to 1/3 and 2/3
     assert segment._chunk_bounds(lengths, ["x"] * 8, 4) == [(0, 8)]
+
+
+def test_punct_rule_is_isalnum():
+    # _is_punct uses a regex for speed; it must equal "no str.isalnum() character".
+    for cp in range(0, 0x30000, 3):
+        ch = chr(cp)
+        assert segment._is_punct(ch) == (not ch.isalnum()), hex(cp)
+    assert segment._is_punct("，。") and not segment._is_punct("·a")
 
 
 def test_build_prints_nothing(capfd):
