@@ -158,11 +158,12 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
-def _kwic(hits: pd.DataFrame, max_rows: int) -> str:
+def _kwic(hits: pd.DataFrame, max_rows: int, order: list[str]) -> str:
     if hits.empty:
         return '<p class="note">（没有命中）</p>'
     parts = []
-    for theme, grp in hits.groupby("theme", sort=True):
+    rank = {t: i for i, t in enumerate(order)}  # the order of themes.toml, not of code points
+    for theme, grp in sorted(hits.groupby("theme"), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
         rows = "".join(
             f'<tr><td>{html.escape(str(r.doc_id))}</td><td class="num">{"" if pd.isna(r.year) else int(r.year)}</td>'
             f'<td>{html.escape(str(r.para_id))}</td><td class="l">{html.escape(str(r.left))}</td>'
@@ -227,7 +228,7 @@ def render_report(tables: dict[str, pd.DataFrame], figures: dict[str, bytes], *,
         )
     )
     sec.append(("首次出现", _table(tables["theme_first"])))
-    sec.append(("关键词语境（KWIC）", _kwic(tables["theme_hits"], kwic_rows) + '<p class="note">全部命中见 <code>csv/theme_hits.csv</code>；每行给出文档与段落编号，可回到原文。</p>'))
+    sec.append(("关键词语境（KWIC）", _kwic(tables["theme_hits"], kwic_rows, list(dict.fromkeys(ty["theme"])) if not ty.empty else []) + '<p class="note">全部命中见 <code>csv/theme_hits.csv</code>；每行给出文档与段落编号，可回到原文。</p>'))
     sec.append(("新兴词语", _table(tables["emerging"], max_rows=100)))
     sec.append(("主题聚类（TF-IDF）", fig("topic_trends", "主题聚类趋势") + _table(tables["topics"])))
     nodes = tables["network_nodes"]
