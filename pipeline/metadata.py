@@ -30,6 +30,7 @@ gives 贵阳, not 如说贵阳.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import warnings
 from collections import Counter
@@ -195,6 +196,7 @@ def _lexicon() -> tuple[dict[str, int], dict[str, str]]:
     import jieba
     import jieba.posseg
 
+    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict…" lines are noise in CLI output
     tok = jieba.Tokenizer()
     tok.initialize()
     return tok.FREQ, jieba.posseg.POSTokenizer(tok).word_tag_tab
