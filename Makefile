@@ -37,6 +37,7 @@ bench: bench-ingest bench-segment bench-themes ## Every benchmark (slow; prints 
 bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest throughput on ../shared/corpora
 	$(BIN)/python bench/bench_mojibake.py
 	$(BIN)/python bench/bench_readers.py
+	$(BIN)/python bench/bench_textfix.py
 	$(BIN)/python bench/bench_dedupe.py
 	$(BIN)/python bench/bench_ingest.py
 
