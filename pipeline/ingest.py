@@ -1,7 +1,8 @@
 """Ingest stage: raw bytes → ``documents``, ``paragraphs`` and ``audit`` tables.
 
 Input: one ``(name, bytes, hints)`` per raw file, where ``hints`` are the
-file's manifest cells.  Output columns are documented in
+file's manifest cells.  Output: ``documents``, ``paragraphs``,
+``sentences``, ``audit`` and ``duplicates``, documented in
 ``pipeline/records.py``.
 
 Per file the chain is: ``readers.read_source`` (format and encoding) →
@@ -36,6 +37,7 @@ class IngestedFile:
     documents: pd.DataFrame
     paragraphs: pd.DataFrame
     audit: pd.DataFrame
+    sentences: pd.DataFrame
 
 
 def ingest_file(
@@ -81,7 +83,7 @@ def ingest_file(
     """
     hints = dict(hints or {})
     stem = doc_prefix or PurePosixPath(name).stem
-    docs, paras, audits = [], [], []
+    docs, paras, audits, sents = [], [], [], []
     for raw in readers.read_source(name, data):
         doc_id = stem if raw.source_row is None else f"{stem}#{raw.source_row}"
         clean = textfix.clean_document(raw.text, to_simplified=to_simplified, reflow=reflow)
@@ -133,6 +135,9 @@ def ingest_file(
                 }
             )
             start += len(para) + 1
+            for j, (s, e) in enumerate(textfix.split_sentences(para)):
+                sents.append({"doc_id": doc_id, "para_id": f"{doc_id}:p{i:04d}", "sent_id": f"{doc_id}:p{i:04d}:s{j:02d}",
+                              "sent_index": j, "start": s, "end": e, "text": para[s:e]})
         audits.append(
             {
                 "doc_id": doc_id,
@@ -156,6 +161,7 @@ def ingest_file(
         documents=conform(pd.DataFrame(docs), "documents"),
         paragraphs=conform(pd.DataFrame(paras), "paragraphs"),
         audit=conform(pd.DataFrame(audits), "audit"),
+        sentences=conform(pd.DataFrame(sents), "sentences"),
     )
 
 
@@ -173,8 +179,8 @@ def combine_files(
     Returns
     -------
     dict
-        ``documents``, ``paragraphs``, ``audit`` and ``duplicates`` (one row
-        per document in a duplicate group).
+        ``documents``, ``paragraphs``, ``sentences``, ``audit`` and
+        ``duplicates`` (one row per document in a duplicate group).
 
     Raises
     ------
@@ -188,6 +194,7 @@ def combine_files(
     docs = pd.concat([f.documents for f in files], ignore_index=True)
     paras = pd.concat([f.paragraphs for f in files], ignore_index=True)
     audit = pd.concat([f.audit for f in files], ignore_index=True)
+    sentences = pd.concat([f.sentences for f in files], ignore_index=True)
     if docs["doc_id"].duplicated().any():
         dup = docs.loc[docs["doc_id"].duplicated(), "doc_id"].iloc[0]
         raise ValueError(f"duplicate doc_id {dup}: build ids with doc_prefixes()")  # a bug, not a user error
@@ -227,6 +234,7 @@ def combine_files(
     return {
         "documents": conform(docs, "documents"),
         "paragraphs": conform(paras, "paragraphs"),
+        "sentences": conform(sentences[sentences["para_id"].isin(paras["para_id"])], "sentences"),
         "audit": conform(audit, "audit"),
         "duplicates": duplicates.sort_values(["dup_group", "is_canonical", "doc_id"], ascending=[True, False, True]).reset_index(drop=True),
     }

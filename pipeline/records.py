@@ -73,6 +73,15 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("is_heading", "boolean", "True for headings such as 一、… or （二）…."),
         ("is_repeat", "boolean", "True if the paragraph repeats earlier text of its document (dropped when ingest.dedupe)."),
     ),
+    "sentences": _cols(
+        ("doc_id", "string", "Document id."),
+        ("para_id", "string", "Paragraph id."),
+        ("sent_id", "string", "`<para_id>:s<index>`."),
+        ("sent_index", "Int64", "Position of the sentence in its paragraph, from 0."),
+        ("start", "Int64", "Offset of the sentence in the paragraph text."),
+        ("end", "Int64", "End offset (exclusive)."),
+        ("text", "string", "The sentence (ends after 。！？；… and closing quotes)."),
+    ),
     "duplicates": _cols(
         ("dup_group", "string", "Duplicate group id."),
         ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles)."),

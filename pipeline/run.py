@@ -91,7 +91,7 @@ def run(config: Config | None = None, *, until: str = "report", log: Logger = _q
     ing, ingest_key, skipped = _ingest(cfg, cache, log)
     tables.update(ing)
     status["ingest"] = {"key": ingest_key, "seconds": round(time.perf_counter() - t, 2)}
-    for name in ("documents", "paragraphs", "audit", "duplicates", "ingest_errors"):
+    for name in ("documents", "paragraphs", "sentences", "audit", "duplicates", "ingest_errors"):
         io.write_table(out, name, tables[name])
 
     prev_key = ingest_key
@@ -203,8 +203,8 @@ def _ingest(cfg: Config, cache: Cache, log: Logger):
         params = {"to_simplified": ing.to_simplified, "reflow": ing.reflow, "prefix": prefixes[src.rel], "name": src.rel}
         key = stage_key("ingest_file", code, params, {"bytes": hashlib.sha256(data).hexdigest(), "hints": list(src.hints)})
         hit = cache.get("ingest_file", key)
-        if hit is not None and "documents" in hit:
-            files.append(IngestedFile(hit["documents"], hit["paragraphs"], hit["audit"]))
+        if hit is not None and "sentences" in hit:
+            files.append(IngestedFile(hit["documents"], hit["paragraphs"], hit["audit"], hit["sentences"]))
         else:
             try:
                 f = ingest_file(src.rel, data, dict(src.hints), to_simplified=ing.to_simplified, reflow=ing.reflow, doc_prefix=prefixes[src.rel])
@@ -212,7 +212,7 @@ def _ingest(cfg: Config, cache: Cache, log: Logger):
                 skipped.append((src.rel, exc.reason))
                 log(f"Skipped {src.rel}: {exc.reason}")
                 continue
-            cache.put("ingest_file", key, {"documents": f.documents, "paragraphs": f.paragraphs, "audit": f.audit})
+            cache.put("ingest_file", key, {"documents": f.documents, "paragraphs": f.paragraphs, "audit": f.audit, "sentences": f.sentences})
             files.append(f)
             computed += 1
         file_keys.append(key)

@@ -132,3 +132,14 @@ def test_refresh_reads_only_the_new_file(tmp_path):
     res = run(cfg, until="ingest", log=lines.append)
     assert "ingest: 4 files read (1 new or changed), 0 skipped" in lines
     assert len(res.tables["documents"]) == 4
+
+
+def test_sentences_have_stable_ids_and_slice_back(sample_run):
+    tables = sample_run["result"].tables
+    sents, paras = tables["sentences"], tables["paragraphs"].set_index("para_id")["text"]
+    assert sents["sent_id"].is_unique and set(sents["para_id"]) <= set(paras.index)
+    for r in sents.itertuples():
+        assert paras[r.para_id][r.start:r.end] == r.text
+    first = sents[sents["para_id"] == "003_c54721cf5b7c43cb:p0001"]["text"].tolist()
+    assert first == ["现在，我代表政协第十三届贵阳市委员会常务委员会向大会作工作报告，请予审议；",
+                     "并请列席会议的同志提出意见建议。"]
