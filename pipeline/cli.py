@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import click
@@ -207,8 +208,14 @@ def schema() -> None:
             click.echo(f"| `{c.name}` | {c.dtype} | {c.doc} |")
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    # Suspect-but-valid input is the user's business, not a code location.
+    return f"Warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one ``Error:`` line."""
+    warnings.formatwarning = _one_line_warning
     try:
         cli.main(args=argv, prog_name="python -m pipeline", standalone_mode=False)
     except PipelineError as exc:

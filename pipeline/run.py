@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.metadata
+import os
 import platform
 import sys
 import time
@@ -108,13 +109,12 @@ def run(config: Config | None = None, *, until: str = "report", log: Logger = _q
         io.write_table(out, "tokens", tables["tokens"], csv_too=False)  # millions of rows: Parquet only
     if "topics" in todo:
         p = dataclasses.asdict(cfg.topics)
-        prev_topics = _stage(
+        _stage(
             "topics", ("topics",), p, prev_key, cache, tables, status, log,
             lambda: topics.fit_topics(tables["tokens"], tables["documents"], **p),
         )
         for name in ("topics", "topic_assignments", "topic_trends"):
             io.write_table(out, name, tables[name])
-        del prev_topics
     if "network" in todo:
         p = dataclasses.asdict(cfg.network)
         _stage(
@@ -237,8 +237,6 @@ def _ingest(cfg: Config, cache: Cache, log: Logger):
 
 
 def _segment(cfg: Config, paragraphs: pd.DataFrame, stopwords: frozenset[str]) -> dict[str, pd.DataFrame]:
-    import os
-
     from .segment import segment_docs
 
     seg = cfg.segment
