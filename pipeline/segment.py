@@ -42,10 +42,12 @@ correction can apply (a protected term, a rare ideograph, an ASCII run
 jieba would split); nine paragraphs in ten need none and take jieba-rs's
 word list as it is.  ``cut`` then builds offsets and tags in C loops
 (``itertools.accumulate``, ``map`` over a small cache of the tags the
-corpus uses).  ``segment_docs`` builds no per-token tuples: tokens become
-ids into the corpus vocabulary, and tags, lengths, offsets and ``keep`` are
-computed once per distinct word and spread with numpy/Arrow indexing into
-Arrow-backed columns.  Worker processes get whole documents in a few large
+corpus uses).  ``segment_docs`` does one Python step per token beyond
+jieba-rs's own (``len``): token boundaries are the running sum of the
+lengths, the token column is an Arrow array sliced out of the UTF-8 of the
+joined paragraphs, Arrow numbers the distinct words (``dictionary_encode``),
+and tags and ``keep`` are computed once per distinct word and spread with
+numpy/Arrow indexing into Arrow-backed columns.  Worker processes get whole documents in a few large
 chunks and send back only the ids; the pool is skipped below
 ``PARALLEL_MIN_CHARS``.  ``python bench/bench_segment.py`` measures all this
 against pure jieba and against jieba-rs's own ``cut``, which bounds it.
@@ -57,6 +59,7 @@ import bisect
 import functools
 import itertools
 import logging
+import operator
 import re
 import unicodedata
 import warnings
@@ -67,6 +70,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import ConfigError, EmptyResultError, LexiconError, SchemaError
 from .records import conform
@@ -275,6 +279,9 @@ class Segmenter:
         self._ascii_fix = backend == "rjieba" and hmm
         # A paragraph without any of these characters needs no correction (the fast path).
         triggers = {c for w in protected for c in w if not _JIEBA_BLOCK_CHARS.fullmatch(c)}
+        self._forced_trigger = re.compile(
+            "[" + "".join(map(re.escape, sorted(triggers))) + _RUST_ONLY_HAN_RANGES + _SURROGATES + "]"
+        )
         self._trigger = re.compile(
             "[" + "".join(map(re.escape, sorted(triggers))) + _RUST_ONLY_HAN_RANGES + _SURROGATES + (_ASCII_SPLIT_TRIGGERS if self._ascii_fix else "") + "]"
         )
@@ -343,6 +350,27 @@ class Segmenter:
         if self._trigger.search(text) is None:
             # Fast path (~9 paragraphs in 10): no correction can apply.
             return self._cut_words(text)
+        return self._corrected_words(text)
+
+    def _words_many(self, texts: list[str]) -> list[list[str]]:
+        """``[self._words(t) for t in texts]`` with the fast path run in one C ``map``."""
+        needs = [i for i, m in enumerate(map(self._trigger.search, texts)) if m is not None]
+        if not needs:
+            return list(map(self._cut_words, texts))
+        plain = list(texts)
+        for i in needs:
+            plain[i] = ""
+        out = list(map(self._cut_words, plain))
+        for i in needs:
+            out[i] = self._corrected_words(texts[i])
+        return out
+
+    def _corrected_words(self, text: str) -> list[str]:
+        """``_words`` for a text holding a trigger character."""
+        if self._forced_trigger.search(text) is None:
+            # Only an ASCII run can need correcting (most such paragraphs
+            # just hold a decimal point or a percent sign).
+            return self._cut_plain(text)
         words: list[str] = []
         pos = 0
         for m in self._forced.finditer(text):
@@ -357,18 +385,21 @@ class Segmenter:
     def _cut_plain(self, text: str) -> list[str]:
         """Words of text containing no forced span."""
         words = self._cut_words(text)
-        if self._ascii_fix and any(_HMM_ASCII_SPLIT.fullmatch(r) is None for r in _ASCII_RUN.findall(text)):
-            words = self._fix_hmm_ascii(text, words)
+        if self._ascii_fix:
+            # Runs of the form jieba keeps whole need no correction.
+            bad = [m for m in _ASCII_RUN.finditer(text) if _HMM_ASCII_SPLIT.fullmatch(m.group()) is None]
+            if bad:
+                words = self._fix_hmm_ascii(bad, words)
         return words
 
-    def _fix_hmm_ascii(self, text: str, words: list[str]) -> list[str]:
+    def _fix_hmm_ascii(self, runs: list[re.Match], words: list[str]) -> list[str]:
         # Correction 3, applied run by run: only tokens starting inside a
         # maximal ASCII run can change, and any two runs are parted by a
         # token holding a non-ASCII character, so runs are independent.
         starts = list(itertools.accumulate(map(len, words), initial=0))
         out: list[str] = []
         done = 0
-        for m in _ASCII_RUN.finditer(text):
+        for m in runs:
             i = bisect.bisect_left(starts, m.start(), done)
             j = bisect.bisect_left(starts, m.end(), i)
             out += words[done:i]
@@ -496,20 +527,66 @@ class _Cut:
     counts: np.ndarray  # tokens per text
     ids: np.ndarray  # word id of each token, all texts in order
     vocab: list[str]  # id → word
+    # The tokens themselves when cut in this process (saves a take); workers
+    # send ids only, which pickle ~10x smaller.
+    tokens: pa.Array | None = None
+    bounds: np.ndarray | None = None  # and their character offsets in the joined texts
 
 
-def _cut_ids(segmenter: Segmenter, texts: list[str]) -> _Cut:
-    cut = segmenter._words
-    vocab = _Vocab()
-    word_id = vocab.__getitem__
-    counts = np.zeros(len(texts), dtype=np.int64)
-    ids: list[int] = []
-    for i, text in enumerate(texts):
-        if text:
-            words = cut(text)
-            ids += map(word_id, words)
-            counts[i] = len(words)
-    return _Cut(counts, np.array(ids, dtype=np.int64), list(vocab))
+def _cut_ids(segmenter: Segmenter, texts: list[str], *, keep_tokens: bool = False) -> _Cut:
+    words = segmenter._words_many(texts)
+    counts = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    # Character offsets of the token boundaries in the joined texts; the
+    # one per-token Python step left is len().
+    bounds = np.zeros(int(counts.sum()) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, itertools.chain.from_iterable(words)), dtype=np.int64, count=len(bounds) - 1), out=bounds[1:])
+    tokens = _slice_tokens(texts, counts, bounds)
+    if tokens is None:
+        # Lone surrogates (no UTF-8, so no Arrow) or a cut that does not
+        # join back: number the words in Python, one dict lookup per token.
+        vocab = _Vocab()
+        ids = np.fromiter(map(vocab.__getitem__, itertools.chain.from_iterable(words)), dtype=np.int64, count=len(bounds) - 1)
+        return _Cut(counts, ids, list(vocab))
+    del words  # lower peak memory: millions of small strings
+    # Arrow hashes the tokens' UTF-8 bytes in C++; a Python dict lookup per
+    # token costs ~5x more.
+    encoded = pc.dictionary_encode(tokens)
+    ids = encoded.indices.to_numpy()  # int32, zero copy
+    if not keep_tokens:
+        tokens = bounds = None
+    return _Cut(counts, ids, encoded.dictionary.to_pylist(), tokens, bounds)
+
+
+def _slice_tokens(texts: list[str], counts: np.ndarray, bounds: np.ndarray) -> pa.LargeStringArray | None:
+    """The tokens as an Arrow array over the UTF-8 of the joined texts, or None if that cannot be done.
+
+    Tokens join back to their text, so their character offsets ``bounds``
+    place them: the array shares one UTF-8 buffer of all texts and only its
+    offsets are computed (numpy), instead of encoding millions of Python
+    strings one by one.
+    """
+    joined = "".join(texts)
+    text_ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    if bounds[-1] != len(joined) or not np.array_equal(bounds[np.cumsum(counts)], text_ends):
+        return None
+    try:
+        data = joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    byte_bounds = bounds
+    if len(data) != len(joined) and len(bounds) > 1:
+        # Character → byte offsets: add up each token's extra UTF-8 bytes
+        # (1 from U+0080, 2 from U+0800, 3 from U+10000).  Few, small
+        # temporaries: fresh large arrays cost page faults (system time).
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        extra = (cps >= 0x80).view(np.uint8)
+        extra += cps >= 0x800
+        extra += cps >= 0x10000
+        byte_bounds = np.empty_like(bounds)
+        byte_bounds[0] = 0
+        np.cumsum(np.add.reduceat(extra, bounds[:-1], dtype=np.int32), dtype=np.int64, out=byte_bounds[1:])
+        byte_bounds += bounds
+    return pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(byte_bounds), pa.py_buffer(data))
 
 
 def _cut_chunk(texts: list[str]) -> _Cut:
@@ -557,7 +634,7 @@ def _use_pool(segmenter: Segmenter, texts: list[str], workers: int) -> bool:
 
 def _cut_all(segmenter: Segmenter, texts: list[str], workers: int, groups: list[str] | None) -> _Cut:
     if not _use_pool(segmenter, texts, workers):
-        return _cut_ids(segmenter, texts)
+        return _cut_ids(segmenter, texts, keep_tokens=True)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     # One share of whole documents per worker, of about equal length.  The
     # calling process is one of the workers: it cuts the first share while
@@ -565,7 +642,7 @@ def _cut_all(segmenter: Segmenter, texts: list[str], workers: int, groups: list[
     # one process fewer is started.
     shares = [texts[a:b] for a, b in _chunk_bounds(lengths, groups, workers)]
     if len(shares) == 1:  # a single document: nothing to share out
-        return _cut_ids(segmenter, texts)
+        return _cut_ids(segmenter, texts, keep_tokens=True)
     with ProcessPoolExecutor(max_workers=len(shares) - 1, initializer=_init_worker, initargs=(segmenter,)) as pool:
         futures = [pool.submit(_cut_chunk, share) for share in shares[1:]]
         own = _cut_ids(segmenter, shares[0])
@@ -580,6 +657,17 @@ def _is_punct(token: str) -> bool:
 
 def _is_number(token: str) -> bool:
     return _NUMBER.fullmatch(token) is not None and any(unicodedata.category(c) == "Nd" for c in token)
+
+
+def _dropped_words(vocab: list[str], stopwords: frozenset[str], min_len: int) -> np.ndarray:
+    """Per word: stopword, shorter than ``min_len``, punctuation or a number (``_is_punct``/``_is_number``), in C loops."""
+    n = len(vocab)
+    bad = np.fromiter(map(stopwords.__contains__, vocab), dtype=bool, count=n)
+    bad |= np.fromiter(map(len, vocab), dtype=np.int64, count=n) < min_len
+    bad |= np.fromiter(map(operator.not_, map(_ALNUM.search, vocab)), dtype=bool, count=n)
+    numbers = [i for i, m in enumerate(map(_NUMBER.fullmatch, vocab)) if m is not None and _is_number(vocab[i])]
+    bad[numbers] = True
+    return bad
 
 
 def cut_texts(texts: list[str], *, segmenter: Segmenter, workers: int = 1) -> list[list[tuple[str, int, int, str]]]:
@@ -697,20 +785,26 @@ def segment_docs(
 
     counts, ids, vocab = cut.counts, cut.ids, cut.vocab
     n_tokens = len(ids)
-    token = pa.array(vocab, pa.large_string()).take(ids)
+    token = cut.tokens if cut.tokens is not None else pa.array(vocab, pa.large_string()).take(ids)
     # Offsets: tokens join back to their paragraph, so a token's end is the
     # running sum of token lengths minus the characters of earlier paragraphs.
-    lengths = np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))[ids]
+    bounds = cut.bounds
+    if bounds is None:
+        bounds = np.zeros(n_tokens + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))[ids], out=bounds[1:])
     text_lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    para_of = np.repeat(np.arange(len(texts)), counts)
-    ends = np.cumsum(lengths) - np.repeat(np.cumsum(text_lens) - text_lens, counts)
-    first = np.cumsum(counts) - counts
+    para_of = np.repeat(np.arange(len(texts), dtype=np.int32), counts)
+    # Few fresh token-sized arrays, computed in place where possible: each
+    # new one costs page faults (system time) on top of the arithmetic.
+    starts = np.repeat(np.cumsum(text_lens) - text_lens, counts)
+    ends = np.subtract(bounds[1:], starts)
+    np.subtract(bounds[:-1], starts, out=starts)
+    token_index = np.arange(n_tokens, dtype=np.int64)
+    token_index -= np.repeat(np.cumsum(counts) - counts, counts)
     # Tags and keep flags once per word, spread to the tokens by id.
     word_tags = list(map(segmenter._tags.__getitem__, vocab)) if segmenter.pos else [""] * len(vocab)
     pos = pa.array(word_tags, pa.large_string()).take(ids)
-    bad = np.fromiter(
-        (w in stopwords or len(w) < min_len or _is_punct(w) or _is_number(w) for w in vocab), dtype=bool, count=len(vocab)
-    )
+    bad = _dropped_words(vocab, stopwords, min_len)
     if pos_keep:
         bad |= ~np.isin(np.array(word_tags, dtype=object), list(pos_keep))
     keep = ~bad[ids]
@@ -718,12 +812,12 @@ def segment_docs(
         {
             "doc_id": _strings(pa.array(doc_ids, pa.large_string()).take(para_of)),
             "para_id": _strings(pa.array(paragraphs["para_id"].astype(str).tolist(), pa.large_string()).take(para_of)),
-            "token_index": pd.array(np.arange(n_tokens) - np.repeat(first, counts), dtype="Int64"),
+            "token_index": pd.arrays.IntegerArray(token_index, np.zeros(n_tokens, dtype=bool)),
             "token": _strings(token),
-            "start": pd.array(ends - lengths, dtype="Int64"),
-            "end": pd.array(ends, dtype="Int64"),
+            "start": pd.arrays.IntegerArray(starts, np.zeros(n_tokens, dtype=bool)),
+            "end": pd.arrays.IntegerArray(ends, np.zeros(n_tokens, dtype=bool)),
             "pos": _strings(pos),
-            "keep": pd.array(keep, dtype="boolean"),
+            "keep": pd.arrays.BooleanArray(keep, np.zeros(n_tokens, dtype=bool)),
         },
         copy=False,  # the arrays are fresh; copying 8 columns of millions of rows is measurable
     )

@@ -159,6 +159,19 @@ def test_worker_pool_identical_to_serial(segs, monkeypatch, backend):
     assert cut_texts(lines, segmenter=seg, workers=2) == [seg.cut(t) for t in lines]
 
 
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_pool_handles_surrogates_and_ascii(segs, monkeypatch, backend):
+    # Token ids come from Arrow over the texts' UTF-8; a lone surrogate has
+    # none and takes the pure-Python fallback, ASCII-only text skips the
+    # byte-offset step.  Both must give what cut() gives.
+    monkeypatch.setitem(segment.PARALLEL_MIN_CHARS, backend, 0)
+    seg = segs[(backend, True)]
+    for texts in (["甲\ud800乙，推进协商", "四同·四度", "", "PM_2.5 up 3.5%"], ["abc 12", "", "x-y"]):
+        assert cut_texts(texts, segmenter=seg, workers=2) == [seg.cut(t) for t in texts]
+        cut = segment._cut_ids(seg, texts)
+        assert [cut.vocab[i] for i in cut.ids] == [w for t in texts for w, *_ in seg.cut(t)]
+
+
 def test_pool_threshold_and_chunks():
     assert segment.PARALLEL_MIN_CHARS["rjieba"] > segment.PARALLEL_MIN_CHARS["jieba"] > 0
     lengths = segment.np.array([5, 5, 100, 1, 1, 1, 90, 10])
