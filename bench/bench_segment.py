@@ -148,17 +148,15 @@ def bench(check: bool, repeat: int) -> None:
 
 
 def suggest() -> None:
+    """Top 50 of `python -m pipeline lexicon suggest` on the sample corpus (ingested, all stopword lists)."""
+    import tempfile
+
+    from pipeline import Config, io, run
     from pipeline.phrases import suggest_phrases
 
     seg = build_segmenter((LEX / "userdict.txt").read_text(encoding="utf-8"), backend="auto")
-    stop = parse_stopwords((LEX / "stopwords_general.txt").read_text(encoding="utf-8"))
-    rows = [
-        (p.stem, f"{p.stem}:p{i:04d}", line)
-        for p in sorted((ROOT / "corpus" / "raw").glob("*.txt"))
-        for i, line in enumerate(p.read_text(encoding="utf-8").split("\n"))
-        if line.strip()
-    ]
-    paras = pd.DataFrame(rows, columns=["doc_id", "para_id", "text"])
+    stop = io.load_stopwords(LEX)
+    paras = run(Config(root=ROOT, outputs=Path(tempfile.mkdtemp()), progress=False), until="ingest").tables["paragraphs"]
     out = suggest_phrases(paras, segmenter=seg, known_terms=frozenset(t.word for t in seg.terms), top_n=50, stopwords=stop)
     pd.set_option("display.width", 200)
     print(out[["term", "count", "pmi", "left_entropy", "right_entropy", "score", "parts"]].round(2).to_string())
