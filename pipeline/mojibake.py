@@ -109,14 +109,16 @@ class CharModel:
 
     ``unigram[c]``, ``start[c]``, ``end[c]`` are word-frequency-weighted counts
     of ``c`` anywhere, word-initially and word-finally; ``bigram[a + b]``
-    counts ``ab`` inside words; ``t2s`` maps single characters
-    Traditional→Simplified for scoring.
+    counts ``ab`` inside words and ``left[a]`` the bigrams that start with
+    ``a``; ``t2s`` maps single characters Traditional→Simplified for scoring.
+    The encoding detector in ``readers`` scores with the same model.
     """
 
     unigram: dict[str, int]
     start: dict[str, int]
     end: dict[str, int]
     bigram: dict[str, int]
+    left: dict[str, int]
     total: int
     start_total: int
     t2s: dict[str, str]
@@ -141,6 +143,7 @@ def char_model() -> CharModel:
     start: Counter[str] = Counter()
     end: Counter[str] = Counter()
     bigram: Counter[str] = Counter()
+    left: Counter[str] = Counter()
     text = importlib.resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
     for line in text.splitlines():
         parts = line.split(" ")
@@ -153,13 +156,14 @@ def char_model() -> CharModel:
         end[word[-1]] += freq
         for a, b in zip(word, word[1:], strict=False):
             bigram[a + b] += freq
+            left[a] += freq
     # One OpenCC call over every GBK/Big5 character, one per line, gives a
     # character-level t2s table without phrase conversions.
     chars = sorted({*(_gbk_table()[0].values()), *_big5_chars()})
     converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
     t2s = {a: b for a, b in zip(chars, converted, strict=True) if len(b) == 1 and a != b}
     return CharModel(
-        unigram=dict(unigram), start=dict(start), end=dict(end), bigram=dict(bigram),
+        unigram=dict(unigram), start=dict(start), end=dict(end), bigram=dict(bigram), left=dict(left),
         total=sum(unigram.values()), start_total=sum(start.values()), t2s=t2s,
     )
 
@@ -774,8 +778,15 @@ def _undo_layers(line: str, scorer: _Scorer, repairs: Counter[str]) -> str:
     return line
 
 
+_MIN_REPHASE_CHARS = 3  # non-ASCII characters a line needs before a lost byte is guessed
+
+
 def _rephase_line(line: str, scorer: _Scorer, repairs: Counter[str]) -> str:
     """Re-read the windows around lost-byte markers (route ``misaligned_gbk``)."""
+    if sum(not c.isascii() for c in line) < _MIN_REPHASE_CHARS:
+        # "?政A" is as likely a stray mark as damage: with one or two characters
+        # the model's guess is noise, and normalize_text would not be stable.
+        return line
     windows: list[list[int]] = []
     for m in _MARKER.finditer(line):
         lo, hi = max(0, m.start() - _WINDOW_BEFORE), min(len(line), m.end() + _WINDOW_AFTER)

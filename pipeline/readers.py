@@ -34,7 +34,6 @@ import functools
 import io
 import json
 import math
-import pkgutil
 import re
 import statistics
 import unicodedata
@@ -47,6 +46,7 @@ from itertools import pairwise
 from pathlib import PurePosixPath
 
 from .errors import SourceError
+from .mojibake import char_model
 
 __all__ = ["RawDoc", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "decode_bytes", "read_source"]
 
@@ -151,39 +151,6 @@ _LOGP_BAD = -25.0  # private use, control characters, U+FFFD
 _IMPLAUSIBLE_PER_CHAR = -12.0
 
 
-@dataclass(frozen=True)
-class _CharModel:
-    uni: dict[str, int]
-    left: dict[str, int]
-    bi: dict[str, int]
-    total: int
-
-
-@functools.cache
-def _char_model() -> _CharModel:
-    """Character unigram/bigram counts from jieba's dictionary (word frequencies).
-
-    A read-only package resource, built once per process (~1 s).
-    """
-    raw = pkgutil.get_data("jieba", "dict.txt")
-    if raw is None:  # pragma: no cover - jieba always ships it
-        raise RuntimeError("jieba/dict.txt missing: reinstall jieba")
-    uni: Counter[str] = Counter()
-    left: Counter[str] = Counter()
-    bi: Counter[str] = Counter()
-    for line in raw.decode("utf-8").splitlines():
-        parts = line.split(" ")
-        if len(parts) < 2:
-            continue
-        word, freq = parts[0], int(parts[1])
-        for ch in word:
-            uni[ch] += freq
-        for a, b in pairwise(word):
-            bi[a + b] += freq
-            left[a] += freq
-    return _CharModel(dict(uni), dict(left), dict(bi), sum(uni.values()))
-
-
 @functools.cache
 def _t2s() -> Callable[[str], str]:
     import opencc
@@ -197,7 +164,7 @@ def _is_cjk(ch: str) -> bool:
 
 def _logp(text: str) -> float:
     """Log-likelihood of ``text`` under the character model (higher = more plausible Chinese)."""
-    m = _char_model()
+    m = char_model()
     text = _t2s()(text)
     denom = m.total + 0.5 * 21000
     total, prev = 0.0, ""
@@ -208,11 +175,11 @@ def _logp(text: str) -> float:
             prev = ""
             continue
         if _is_cjk(ch):
-            p = (m.uni.get(ch, 0) + 0.5) / denom
+            p = (m.unigram.get(ch, 0) + 0.5) / denom
             if prev:
                 lc = m.left.get(prev, 0)
                 if lc:
-                    p = 0.6 * m.bi.get(prev + ch, 0) / lc + 0.4 * p
+                    p = 0.6 * m.bigram.get(prev + ch, 0) / lc + 0.4 * p
             total += math.log(p)
             prev = ch
             continue

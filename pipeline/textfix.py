@@ -485,8 +485,16 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("贵阳市政协，2025年。")
     '贵阳市政协，2025年。'
     """
-    repaired, _, _ = _repair(text)
-    return _chain(repaired, _Tally(), to_simplified=True)
+    # Width folding can make text look like site damage (？：Ｂ becomes ?：B,
+    # the pattern of a lost GBK byte), so the whole chain, repair included,
+    # runs to its fixed point: a second call then has nothing left to change.
+    for _ in range(4):
+        repaired, _, _ = _repair(text)
+        new = _chain(repaired, _Tally(), to_simplified=True)
+        if new == text:
+            break
+        text = new
+    return text
 
 
 # --------------------------------------------------------------------------- reflow

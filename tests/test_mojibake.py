@@ -164,7 +164,7 @@ def test_page002_whole_page():
 
 
 @pytest.mark.parametrize("text", ["实施“数据要素×”行动", "气温25°C，", "a×b", "“人工智能+”行动", "面积±5%",
-                                  "政府工作报告\n――2026年1月27日在青海省", "……——"])
+                                  "政府工作报告\n――2026年1月27日在青海省", "……——", "?政A", "??協"])
 def test_lone_latin1_signs_in_real_text_are_left_alone(text):
     # Found on the 2026 provincial reports: a single × or ° beside a quote or
     # letter happens to form a valid GBK pair, but it is text, not mojibake.
