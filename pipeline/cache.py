@@ -23,9 +23,10 @@ from . import io
 _LIBS = ("jieba", "rjieba", "opencc", "ftfy", "scikit-learn", "networkx", "pandas", "pdfplumber", "datasketch")
 
 
-def _versions() -> dict[str, str]:
+def library_versions(names: tuple[str, ...] = _LIBS) -> dict[str, str]:
+    """Installed version of each distribution named ('absent' when not installed)."""
     out = {}
-    for name in _LIBS:
+    for name in names:
         try:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -46,7 +47,7 @@ def code_hash(*modules: str) -> str:
         mod = importlib.import_module(f"pipeline.{name}")
         h.update(name.encode())
         h.update(Path(mod.__file__).read_bytes())
-    h.update(json.dumps(_versions(), sort_keys=True).encode())
+    h.update(json.dumps(library_versions(), sort_keys=True).encode())
     return h.hexdigest()
 
 

@@ -248,15 +248,12 @@ def write_table(outputs: Path, name: str, df: pd.DataFrame, *, csv_too: bool = T
 
 
 def write_figure(path_stem: Path, fig, *, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save a matplotlib figure as PNG and SVG atomically and close it."""
-    import matplotlib.pyplot as plt
-
+    """Save a matplotlib figure as PNG and SVG atomically."""
     paths = []
     for fmt in formats:
         buf = _io.BytesIO()
         fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
         paths.append(write_bytes(path_stem.with_suffix(f".{fmt}"), buf.getvalue()))
-    plt.close(fig)
     return paths
 
 

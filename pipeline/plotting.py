@@ -1,7 +1,10 @@
-"""Matplotlib set-up shared by every figure: a bundled CJK font, no GUI.
+"""Matplotlib set-up shared by every figure: a bundled CJK font.
 
 The font comes from the ``mplfonts`` package (Noto Sans CJK SC), so
 Chinese labels render as glyphs on a machine with no system CJK fonts.
+Figures are built as ``matplotlib.figure.Figure`` objects, never through
+pyplot, so no backend is chosen here: cron needs no display, and an
+analyst's Jupyter backend is left as it was.
 """
 
 from __future__ import annotations
@@ -10,10 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")  # figures are files; never open a window (cron has no display)
-
-from matplotlib import font_manager  # noqa: E402
+from matplotlib import font_manager
 
 
 @cache
@@ -34,10 +34,9 @@ def cjk_font_name() -> str:
 
 def setup_matplotlib() -> None:
     """Make every later figure use the CJK font, with a readable minus sign."""
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["font.sans-serif"] = [cjk_font_name(), "DejaVu Sans"]
-    plt.rcParams["axes.unicode_minus"] = False  # the CJK font has no U+2212 glyph
-    plt.rcParams["svg.fonttype"] = "none"  # keep SVG text as text, searchable
-    plt.rcParams["figure.dpi"] = 110
+    rc = matplotlib.rcParams
+    rc["font.family"] = "sans-serif"
+    rc["font.sans-serif"] = [cjk_font_name(), "DejaVu Sans"]
+    rc["axes.unicode_minus"] = False  # the CJK font has no U+2212 glyph
+    rc["svg.fonttype"] = "none"  # keep SVG text as text, searchable
+    rc["figure.dpi"] = 110

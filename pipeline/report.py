@@ -15,24 +15,25 @@ import json
 
 import networkx as nx
 import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
 from . import theme_plots
 from .cooccur import to_graph
-from .plotting import setup_matplotlib
+from .plotting import cjk_font_name, setup_matplotlib
 
 
 def plot_topic_trends(topics: pd.DataFrame, trends: pd.DataFrame):
     """Stacked shares of topics per year (one bar per year)."""
-    import matplotlib.pyplot as plt
-
     setup_matplotlib()
     if trends.empty:
         return None
     wide = trends.pivot_table(index="year", columns="topic_id", values="share", fill_value=0).sort_index()
     labels = dict(zip(topics["topic_id"], topics["label"]))
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig = Figure(figsize=(9, 4.5))
+    ax = fig.subplots()
     bottom = None
-    cmap = plt.get_cmap("tab20")
+    cmap = colormaps["tab20"]
     for i, col in enumerate(wide.columns):
         ax.bar(wide.index.astype(str), wide[col], bottom=bottom, label=f"{col}: {labels.get(col, '')}", color=cmap(i % 20))
         bottom = wide[col] if bottom is None else bottom + wide[col]
@@ -49,8 +50,6 @@ def plot_topic_trends(topics: pd.DataFrame, trends: pd.DataFrame):
 
 def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all", max_nodes: int = 60, seed: int = 42):
     """Draw one period's co-occurrence graph: size = frequency, colour = community."""
-    import matplotlib.pyplot as plt
-
     setup_matplotlib()
     g = to_graph(nodes, edges, period)
     g.remove_nodes_from([n for n, d in g.degree() if d == 0])
@@ -65,8 +64,9 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all
         strongest.update(tuple(sorted(e[:2])) for e in links)
     g.remove_edges_from([e for e in list(g.edges) if tuple(sorted(e)) not in strongest])
     pos = nx.spring_layout(g, seed=seed, weight="weight", k=1.2 / max(1, g.number_of_nodes()) ** 0.5)
-    cmap = plt.get_cmap("tab10")
-    fig, ax = plt.subplots(figsize=(10, 8))
+    cmap = colormaps["tab10"]
+    fig = Figure(figsize=(10, 8))
+    ax = fig.subplots()
     nodelist = sorted(g.nodes)
     top = max(g.nodes[n]["freq"] for n in nodelist)
     sizes = [80 + 1400 * (g.nodes[n]["freq"] / top) ** 0.8 for n in nodelist]  # relative, so any corpus size fits
@@ -74,32 +74,25 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all
     widths = [0.3 + 2.5 * d["weight"] / max(1, max(w for *_, w in g.edges(data="weight"))) for *_, d in g.edges(data=True)]
     nx.draw_networkx_edges(g, pos, ax=ax, width=widths, alpha=0.25, edge_color="#555555")
     nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodelist, node_size=sizes, node_color=colours, alpha=0.85)
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=9, font_family=setup_font_family())
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=9, font_family=cjk_font_name())
     ax.set_title(f"词语共现网络（{period}；节点大小 = 出现段落数，颜色 = 社群，每个词只画最强的 4 条连线）")
     ax.axis("off")
     fig.tight_layout()
     return fig
 
 
-def setup_font_family() -> str:
-    from .plotting import cjk_font_name
-
-    return cjk_font_name()
-
-
 def plot_ingest_audit(audit: pd.DataFrame):
     """Per-document bar chart of what ingest changed (repairs, conversions, artefacts)."""
-    import matplotlib.pyplot as plt
-
     setup_matplotlib()
     cols = ["chars_repaired", "placeholders", "script_converted", "width_normalised", "artefacts_removed", "lines_reflowed"]
     names = ["乱码修复", "无法恢复（占位符）", "繁转简", "全半角/空白/引号", "网页残留", "换行重排"]
     data = audit.set_index("doc_id")[cols].fillna(0).astype(float)
     if len(data) > 40:
         data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[:40]]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(data) + 1.5))
+    fig = Figure(figsize=(9, 0.45 * len(data) + 1.5))
+    ax = fig.subplots()
     left = None
-    cmap = plt.get_cmap("Set2")
+    cmap = colormaps["Set2"]
     for i, (c, n) in enumerate(zip(cols, names)):
         ax.barh(data.index, data[c], left=left, label=n, color=cmap(i))
         left = data[c] if left is None else left + data[c]
@@ -117,7 +110,7 @@ def make_figures(tables: dict[str, pd.DataFrame], *, seed: int = 42) -> dict:
         "ingest_audit": plot_ingest_audit(tables["audit"]),
         "theme_trends": theme_plots.plot_theme_trends(tables["theme_years"]),
         "theme_heatmap": theme_plots.plot_theme_heatmap(tables["theme_years"]),
-        "theme_cities": theme_plots.plot_theme_cities(tables["theme_groups"]) if "theme_groups" in tables else None,
+        "theme_cities": theme_plots.plot_theme_cities(tables["theme_groups"]),
         "topic_trends": plot_topic_trends(tables["topics"], tables["topic_trends"]),
         "network_all": plot_network(tables["network_nodes"], tables["network_edges"], period="all", seed=seed),
     }

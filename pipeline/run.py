@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.metadata
 import os
 import platform
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import cooccur, io, report, themes, topics
-from .cache import Cache, code_hash, stage_key
+from .cache import Cache, code_hash, library_versions, stage_key
 from .config import Config
 from .errors import ConfigError, SourceError
 from .ingest import CODE_MODULES, IngestedFile, combine_files, doc_prefixes, ingest_file
@@ -279,13 +278,8 @@ def _progress(items, enabled: bool, desc: str):
 
 
 def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in ("cppcc-pipeline", "jieba", "rjieba", "opencc", "scikit-learn", "pandas", "networkx", "matplotlib", "pdfplumber"):
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "absent"
-    return out
+    names = ("cppcc-pipeline", "jieba", "rjieba", "opencc", "scikit-learn", "pandas", "networkx", "matplotlib", "pdfplumber")
+    return {"python": platform.python_version(), **library_versions(names)}
 
 
 def load(name: str, outputs: str | Path = "outputs") -> pd.DataFrame:
