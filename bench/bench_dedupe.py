@@ -22,7 +22,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from pipeline.dedupe import find_duplicates, find_internal_repeats  # noqa: E402
+from pipeline.ingest.dedupe import find_duplicates, find_internal_repeats  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpora"
 _DIGITS = re.compile(r"[０-９]")

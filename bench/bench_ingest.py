@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import io  # noqa: E402
 from pipeline.errors import SourceError  # noqa: E402
-from pipeline.ingest import doc_prefixes, ingest_file  # noqa: E402
-from pipeline.readers import SUPPORTED_SUFFIXES, read_source  # noqa: E402
+from pipeline.ingest import ingest_file  # noqa: E402
+from pipeline.ingest.readers import SUPPORTED_SUFFIXES, read_source  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
@@ -60,7 +60,6 @@ def main() -> None:
     total_mb = total_s = 0.0
     for label, folder, manifest in SETS:
         sources = io.list_sources(folder, manifest, SUPPORTED_SUFFIXES)
-        prefixes = doc_prefixes([s.rel for s in sources])
         docs = skipped = undated = subst = 0
         mb = 0.0
         t = time.perf_counter()
@@ -69,15 +68,15 @@ def main() -> None:
             data = io.read_bytes(src.path)
             mb += len(data) / 1e6
             try:
-                f = ingest_file(src.rel, data, dict(src.hints), doc_prefix=prefixes[src.rel])
+                f = ingest_file(src.rel, data, dict(src.hints), doc_prefix=src.doc_prefix)
             except SourceError as exc:
                 skipped += 1
                 bad.append(f"  skipped {src.rel}: {exc.reason}")
                 continue
-            docs += len(f.documents)
-            undated += int(f.documents["year"].isna().sum())
+            docs += len(f["documents"])
+            undated += int(f["documents"]["year"].isna().sum())
             raws = {r.source_row: r.text for r in read_source(src.rel, data)}
-            for row in f.documents.itertuples():
+            for row in f["documents"].itertuples():
                 key = None if row.source_row is None or row.source_row is pd.NA else int(row.source_row)
                 ok, _ = han_subsequence(row.text, T2S.convert(raws[key]))
                 if not ok:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import ftfy  # noqa: E402
 from mojibake_cases import build_cases  # noqa: E402
 
-from pipeline.mojibake import char_model, repair_mojibake  # noqa: E402
+from pipeline.ingest.mojibake import char_model, repair_mojibake  # noqa: E402
 
 
 def levenshtein(a: str, b: str) -> int:

@@ -26,7 +26,7 @@ import charset_normalizer  # noqa: E402
 import opencc  # noqa: E402
 
 from pipeline.errors import SourceError  # noqa: E402
-from pipeline.readers import SUPPORTED_SUFFIXES, decode_bytes, read_source  # noqa: E402
+from pipeline.ingest.readers import SUPPORTED_SUFFIXES, decode_bytes, read_source  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 ENCODINGS = (

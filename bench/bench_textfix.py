@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pipeline.textfix import clean_document
+from pipeline.ingest.textfix import clean_document
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SETS = {

@@ -9,14 +9,14 @@ Public API (the same library the CLI and ``make analyze`` use)::
 
 Stages are importable one by one as pure functions over DataFrames:
 ``ingest.ingest_file``, ``segment.segment_docs``, ``topics.fit_topics``,
-``cooccur.build_cooccurrence``, ``themes.track_themes``, ``report.render_report``.
+``network.build_cooccurrence``, ``themes.track_themes``, ``report.render_report``.
 """
 
 from .config import Config, load_config
 from .errors import PipelineError
+from .ingest.textfix import normalize_text, repair_text
 from .records import SCHEMAS
 from .run import STAGES, RunResult, load, paragraphs_for, run
-from .textfix import normalize_text, repair_text
 
 __all__ = [
     "Config",

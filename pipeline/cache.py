@@ -10,10 +10,10 @@ recomputes only the stages whose key changed.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import importlib.metadata
 import json
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
@@ -34,39 +34,23 @@ def library_versions(names: tuple[str, ...] = _LIBS) -> dict[str, str]:
     return out
 
 
-def code_hash(*modules: str) -> str:
-    """Hash the source files of ``pipeline.<module>`` for each module named.
+def code_hash(*modules: ModuleType) -> str:
+    """Hash the source files of the modules given (and the library versions).
+
+    The file is read at call time, so an edit made after import still
+    changes the hash.
 
     Examples
     --------
-    >>> len(code_hash("records")) == 64
+    >>> from pipeline import records
+    >>> len(code_hash(records)) == 64
     True
     """
     h = hashlib.sha256()
-    for name in sorted(modules):
-        mod = importlib.import_module(f"pipeline.{name}")
-        h.update(name.encode())
+    for mod in sorted(set(modules), key=lambda m: m.__name__):
+        h.update(mod.__name__.encode())
         h.update(Path(mod.__file__).read_bytes())
     h.update(json.dumps(library_versions(), sort_keys=True).encode())
-    return h.hexdigest()
-
-
-def fingerprint(obj) -> str:
-    """Content fingerprint of a DataFrame, bytes, str or JSON-able value.
-
-    Examples
-    --------
-    >>> fingerprint({"b": 1, "a": "协商"}) == fingerprint({"a": "协商", "b": 1})
-    True
-    """
-    h = hashlib.sha256()
-    if isinstance(obj, pd.DataFrame):
-        h.update(",".join(map(str, obj.columns)).encode())
-        h.update(pd.util.hash_pandas_object(obj.astype("object"), index=False).values.tobytes())
-    elif isinstance(obj, bytes):
-        h.update(obj)
-    else:
-        h.update(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode())
     return h.hexdigest()
 
 

@@ -153,12 +153,12 @@ def themes(ctx, **kw) -> None:
 @click.pass_obj
 def trace(kw, term: str, context: int, n_hits: int) -> None:
     """Trace TERM ad hoc: yearly rate per 10,000 characters, first appearance, KWIC."""
+    from .records import canonical
     from .themes import trace_term
 
     cfg = _config(**kw)
     res = run(cfg, until="ingest", log=_log(True))
-    docs = res.tables["documents"]
-    docs = docs[docs["is_canonical"].astype(bool)]
+    docs = canonical(res.tables["documents"])
     years, hits = trace_term(term, docs, res.tables["paragraphs"], context_chars=context)
     if hits.empty:
         click.echo(f"{term}: no occurrence in {len(docs)} documents.")
@@ -183,16 +183,19 @@ def suggest(top: int, min_count: int, **kw) -> None:
     """Rank candidate new terms (frequency, PMI, branching entropy) into outputs/lexicon_suggestions.csv."""
     from . import io
     from .phrases import suggest_phrases
+    from .records import canonical
+    from .segment import build_segmenter, parse_stopwords, parse_userdict
 
     cfg = _config(**kw)
     res = run(cfg, until="ingest", log=_log(kw["quiet"]))
     lex = cfg.path(cfg.lexicon)
-    seg = io.load_segmenter(lex, backend=cfg.segment.backend, hmm=cfg.segment.hmm)
-    known = frozenset(line.split()[0] for line in io.read_lexicon_file(lex, "userdict.txt").splitlines() if line.strip() and not line.startswith("#"))
-    docs = res.tables["documents"]
-    paras = res.tables["paragraphs"][res.tables["paragraphs"]["doc_id"].isin(docs.loc[docs["is_canonical"].astype(bool), "doc_id"])]
-    table = suggest_phrases(paras, segmenter=seg, known_terms=known, top_n=top, min_count=min_count,
-                            stopwords=io.load_stopwords(lex))
+    terms = parse_userdict(io.read_lexicon(lex, "userdict.txt"))
+    seg = build_segmenter(terms, backend=cfg.segment.backend, hmm=cfg.segment.hmm)
+    docs = canonical(res.tables["documents"])
+    paras = res.tables["paragraphs"][res.tables["paragraphs"]["doc_id"].isin(docs["doc_id"])]
+    table = suggest_phrases(paras, segmenter=seg, known_terms=frozenset(t.word for t in terms), top_n=top,
+                            min_count=min_count, stopwords=parse_stopwords(io.read_lexicon(lex, "stopwords*.txt")),
+                            sentences=res.tables["sentences"])
     path = io.write_csv(res.outputs / "lexicon_suggestions.csv", table)
     click.echo(f"{len(table)} candidates → {path}")
 

@@ -73,6 +73,8 @@ class ThemesConfig:
     canonical_only: bool = True
     emerging_min_count: int = 5
     emerging_top_n: int = 30
+    emerging_period: str = "year"  # year or a span such as "5y": what each period is compared with
+    emerging_burst: bool = True  # also flag Kleinberg bursts (the ``burst`` column)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class ReportConfig:
 
     title: str = "政协工作报告文本分析"
     kwic_rows: int = 200  # KWIC lines shown per theme in the HTML (the CSV has all)
+    seed: int = 42  # network figure layout
 
 
 @dataclass(frozen=True)

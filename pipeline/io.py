@@ -19,13 +19,14 @@ Output layout (``outputs/``)::
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io as _io
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -58,6 +59,7 @@ class SourceFile:
     path: Path
     rel: str  # path relative to the corpus folder, used as the source name
     hints: tuple[tuple[str, str], ...] = ()
+    doc_prefix: str = ""  # unique document-id prefix within the corpus (see ``doc_prefixes``)
 
 
 # ----------------------------------------------------------------- corpus
@@ -119,7 +121,7 @@ def list_sources(corpus: Path, manifest: Path | None, suffixes: frozenset[str]) 
             path = next((p for p in (corpus / rel, base / rel) if p.is_file()), corpus / rel)
             hints = tuple((k, str(row[k]).strip()) for k in keys if str(row[k]).strip())
             out.append(SourceFile(path=path, rel=_rel(path, corpus), hints=hints))
-        return out
+        return _with_prefixes(out)
     files = sorted(
         p
         for p in base.rglob("*")
@@ -133,7 +135,28 @@ def list_sources(corpus: Path, manifest: Path | None, suffixes: frozenset[str]) 
             f"No readable files in {base} (looked for {', '.join(sorted(suffixes))}). "
             "Put reports there or pass another folder with --corpus."
         )
-    return [SourceFile(path=p, rel=_rel(p, corpus)) for p in files]
+    return _with_prefixes([SourceFile(path=p, rel=_rel(p, corpus)) for p in files])
+
+
+def doc_prefixes(names: list[str]) -> dict[str, str]:
+    """Map each source name to its document-id prefix: the file stem, or the
+    whole path (``/`` → ``__``) when two files share a stem.
+
+    Examples
+    --------
+    >>> doc_prefixes(["raw/甲.txt", "a/乙.txt", "b/乙.txt"])
+    {'raw/甲.txt': '甲', 'a/乙.txt': 'a__乙', 'b/乙.txt': 'b__乙'}
+    """
+    stems = [PurePosixPath(n).stem for n in names]
+    return {
+        n: stem if stems.count(stem) == 1 else str(PurePosixPath(n).with_suffix("")).replace("/", "__")
+        for n, stem in zip(names, stems, strict=True)
+    }
+
+
+def _with_prefixes(sources: list[SourceFile]) -> list[SourceFile]:
+    prefixes = doc_prefixes([s.rel for s in sources])
+    return [dataclasses.replace(s, doc_prefix=prefixes[s.rel]) for s in sources]
 
 
 def _rel(path: Path, corpus: Path) -> str:
@@ -165,28 +188,17 @@ def read_lexicon_file(lexicon: Path, name: str, *, required: bool = True) -> str
         raise LexiconError(f"Lexicon file {path} is not UTF-8. Re-save it as UTF-8.") from None
 
 
-def load_segmenter(lexicon: Path, *, backend: str, hmm: bool):
-    """Build the ``Segmenter`` from ``<lexicon>/userdict.txt`` (never the global jieba)."""
-    from .segment import build_segmenter
+def read_lexicon(lexicon: Path, pattern: str) -> str:
+    """Text of the lexicon file ``pattern``, or of every file a glob pattern matches.
 
-    return build_segmenter(read_lexicon_file(lexicon, "userdict.txt"), backend=backend, hmm=hmm)
-
-
-def load_stopwords(lexicon: Path) -> frozenset[str]:
-    """Union of every ``stopwords*.txt`` in the lexicon folder."""
-    from .segment import parse_stopwords
-
-    words: set[str] = set()
-    for path in sorted(lexicon.glob("stopwords*.txt")):
-        words |= parse_stopwords(read_lexicon_file(lexicon, path.name))
-    return frozenset(words)
-
-
-def load_themes(lexicon: Path):
-    """Parse ``<lexicon>/themes.toml``."""
-    from .themes import parse_themes
-
-    return parse_themes(read_lexicon_file(lexicon, "themes.toml"))
+    A plain name must exist; a glob (``stopwords*.txt``) may match nothing
+    (''), and matching files are joined in sorted order, one newline apart.
+    This is the only place lexicon files are read: the runner parses the
+    text with the stage's parser and hashes the same text for the cache key.
+    """
+    if not any(c in pattern for c in "*?["):
+        return read_lexicon_file(lexicon, pattern)
+    return "\n".join(read_lexicon_file(lexicon, p.name) for p in sorted(lexicon.glob(pattern)) if p.is_file())
 
 
 # ---------------------------------------------------------------- outputs
@@ -249,12 +261,9 @@ def write_table(outputs: Path, name: str, df: pd.DataFrame, *, csv_too: bool = T
 
 def write_figure(path_stem: Path, fig, *, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
     """Save a matplotlib figure as PNG and SVG atomically."""
-    paths = []
-    for fmt in formats:
-        buf = _io.BytesIO()
-        fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
-        paths.append(write_bytes(path_stem.with_suffix(f".{fmt}"), buf.getvalue()))
-    return paths
+    from .plotting import figure_bytes
+
+    return [write_bytes(path_stem.with_suffix(f".{fmt}"), figure_bytes(fig, fmt)) for fmt in formats]
 
 
 def list_tables(outputs: Path) -> list[str]:

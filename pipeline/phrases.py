@@ -21,7 +21,8 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-from .errors import EmptyResultError, SchemaError
+from .errors import EmptyResultError
+from .records import check_columns
 from .segment import Segmenter
 
 # POS that never start or end a term: particles, prepositions, conjunctions,
@@ -29,7 +30,6 @@ from .segment import Segmenter
 # modal particles, unknown symbols.
 _EDGE_POS = frozenset("u uj ul uz ug uv ud p c r d m q f y e o x zg".split())
 _WORD = re.compile(r"[\u4E00-\u9FFF]")
-_SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
 _COLUMNS = ["term", "count", "pmi", "left_entropy", "right_entropy", "score", "example_1", "example_2", "parts"]
 
 
@@ -59,10 +59,11 @@ def _runs(tokens: list[tuple[str, int, int, str]], stopwords: frozenset[str]) ->
     return runs
 
 
-def _sentence_at(text: str, start: int, end: int) -> str:
-    for m in _SENTENCE.finditer(text):
-        if m.start() <= start and end <= m.end():
-            return m.group().strip()
+def _sentence_at(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+    # Spans come from ingest's sentences table (the one sentence splitter).
+    for s, e in spans:
+        if s <= start and end <= e:
+            return text[s:e].strip()
     return text.strip()
 
 
@@ -75,6 +76,7 @@ def suggest_phrases(
     min_count: int = 3,
     max_len: int = 4,
     stopwords: frozenset[str] = frozenset(),
+    sentences: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rank candidate new lexicon terms from adjacent token n-grams.
 
@@ -82,6 +84,9 @@ def suggest_phrases(
     ----------
     paragraphs : DataFrame
         Needs ``doc_id``, ``para_id``, ``text``.
+    sentences : DataFrame, optional
+        Ingest's ``sentences`` table: examples are the sentence around a
+        hit (the whole paragraph without it).
     segmenter : Segmenter
         Built with ``pos=True`` (edge filtering uses POS).
     known_terms : frozenset of str
@@ -118,16 +123,17 @@ def suggest_phrases(
     >>> suggest_phrases(paras, segmenter=seg, known_terms=frozenset(), min_count=4)["term"].tolist()
     ['园区协商']
     """
-    missing = [c for c in ("doc_id", "para_id", "text") if c not in paragraphs.columns]
-    if missing:
-        raise SchemaError(
-            f"suggest_phrases needs table 'paragraphs' with columns {', '.join(missing)}; they are missing. "
-            "Run ingest first (`python -m pipeline ingest`)."
-        )
+    check_columns(paragraphs, "paragraphs", stage="suggest_phrases", needs=("doc_id", "para_id", "text"))
     if len(paragraphs) == 0:
         raise EmptyResultError("suggest_phrases got 0 paragraphs. Check the corpus folder.")
     max_len = max(2, max_len)
     texts = paragraphs["text"].fillna("").astype(str).tolist()
+    spans: dict[str, list[tuple[int, int]]] = {}
+    if sentences is not None:
+        check_columns(sentences, "sentences", stage="suggest_phrases", needs=("para_id", "start", "end"))
+        for pid, s, e in sentences[["para_id", "start", "end"]].itertuples(index=False):
+            spans.setdefault(pid, []).append((int(s), int(e)))
+    para_ids = paragraphs["para_id"].astype(str).tolist()
 
     unigram: Counter = Counter()
     ngram: Counter = Counter()
@@ -198,7 +204,7 @@ def suggest_phrases(
             continue
         examples = []
         for ti, s, e in where[key]:
-            sent = _sentence_at(texts[ti], s, e)
+            sent = _sentence_at(texts[ti], spans.get(para_ids[ti], []), s, e)
             if sent not in examples:
                 examples.append(sent)
             if len(examples) == 2:

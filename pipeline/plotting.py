@@ -9,11 +9,18 @@ analyst's Jupyter backend is left as it was.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import matplotlib
+import matplotlib.text
 from matplotlib import font_manager
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @cache
@@ -32,11 +39,59 @@ def cjk_font_name() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def setup_matplotlib() -> None:
-    """Make every later figure use the CJK font, with a readable minus sign."""
-    rc = matplotlib.rcParams
-    rc["font.family"] = "sans-serif"
-    rc["font.sans-serif"] = [cjk_font_name(), "DejaVu Sans"]
-    rc["axes.unicode_minus"] = False  # the CJK font has no U+2212 glyph
-    rc["svg.fonttype"] = "none"  # keep SVG text as text, searchable
-    rc["figure.dpi"] = 110
+def _rc() -> dict:
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [cjk_font_name(), "DejaVu Sans"],
+        "axes.unicode_minus": False,  # the CJK font has no U+2212 glyph
+        "svg.fonttype": "none",  # keep SVG text as text, searchable
+        "figure.dpi": 110,
+    }
+
+
+def cjk_style(plot: Callable[P, R]) -> Callable[P, R]:
+    """Run a plotting function under the CJK font settings, restoring the caller's rcParams after.
+
+    A text's font is fixed when the text is created, so the figure keeps the
+    CJK font after the context ends; an analyst's own figures are untouched.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> before = matplotlib.rcParams["font.sans-serif"]
+    >>> @cjk_style
+    ... def f():
+    ...     return matplotlib.rcParams["font.sans-serif"][0]
+    >>> "CJK" in f(), matplotlib.rcParams["font.sans-serif"] == before
+    (True, True)
+    """
+
+    @functools.wraps(plot)
+    def styled(*args: P.args, **kwargs: P.kwargs) -> R:
+        with matplotlib.rc_context(_rc()):
+            fig = plot(*args, **kwargs)
+        if hasattr(fig, "findobj"):
+            # "sans-serif" is looked up when the figure is drawn, i.e. after the
+            # context: name the CJK font on every text so it survives.
+            for text in fig.findobj(matplotlib.text.Text):
+                text.set_fontfamily(_rc()["font.sans-serif"])
+        return fig
+
+    return styled
+
+
+def figure_bytes(fig, fmt: str) -> bytes:
+    """Render a figure as PNG or SVG under the same settings it was built with.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> figure_bytes(Figure(), "png")[:4]
+    b'\\x89PNG'
+    """
+    import io
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_rc()):
+        fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()

@@ -17,11 +17,12 @@ Offsets (``start``/``end``) are Python string indices, ``end`` exclusive.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import SchemaError
+from .errors import ConfigError, SchemaError
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,11 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
 }
 
 
-def check_columns(df: pd.DataFrame, table: str, *, stage: str, needs: tuple[str, ...] | None = None) -> None:
-    """Raise ``SchemaError`` if ``df`` lacks a column of ``table`` (or of ``needs``, when given).
+def check_columns(df: pd.DataFrame | None, table: str, *, stage: str, needs: tuple[str, ...] | None = None) -> None:
+    """Raise ``SchemaError`` if ``df`` is missing or lacks a column of ``table`` (or of ``needs``).
+
+    The one entry guard of every stage, so a wrong table always gives the
+    same message.
 
     Examples
     --------
@@ -262,6 +266,8 @@ def check_columns(df: pd.DataFrame, table: str, *, stage: str, needs: tuple[str,
     ...
     pipeline.errors.SchemaError: segment needs table 'paragraphs' with columns para_id, para_index, start, text, n_chars, is_heading, is_repeat; they are missing. Run the earlier stages first (`python -m pipeline analyze`).
     """
+    if df is None:
+        raise SchemaError(f"{stage} needs table '{table}'; got None. Run the earlier stages first (`python -m pipeline analyze`).")
     names = needs if needs is not None else [c.name for c in SCHEMAS[table]]
     missing = [c for c in names if c not in df.columns]
     if missing:
@@ -291,3 +297,46 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
             out[col.name] = out[col.name].astype(col.dtype)
     names = [c.name for c in SCHEMAS[table]]
     return out[names + [c for c in out.columns if c not in names]].reset_index(drop=True)
+
+
+def canonical(documents: pd.DataFrame) -> pd.DataFrame:
+    """The documents that count: one per duplicate group.
+
+    A table without ``is_canonical`` (built by hand, before dedupe) counts
+    every row; a missing value counts too, because only dedupe can decide
+    that a document is a copy.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["甲", "乙", "丙"], "is_canonical": pd.array([True, False, None], dtype="boolean")})
+    >>> canonical(docs)["doc_id"].tolist()
+    ['甲', '丙']
+    """
+    if "is_canonical" not in documents.columns:
+        return documents
+    return documents[documents["is_canonical"].astype("boolean").fillna(True).astype(bool)]
+
+
+_SPAN = re.compile(r"^(\d+)y$")
+
+
+def assign_periods(years: pd.Series, period: str) -> pd.Series:
+    """Map years to period labels: ``year`` → '2024', ``all`` → 'all', ``5y`` → '2020–2024'.
+
+    Shared by the network and the emerging-terms tables, so both cut the
+    years the same way.
+
+    Examples
+    --------
+    >>> assign_periods(pd.Series([2019, 2021, 2024]), "5y").tolist()
+    ['2015–2019', '2020–2024', '2020–2024']
+    """
+    if period == "all":
+        return pd.Series("all", index=years.index, dtype="string")
+    if period == "year":
+        return years.map(lambda y: pd.NA if pd.isna(y) else str(int(y))).astype("string")
+    m = _SPAN.match(period)
+    if not m:
+        raise ConfigError(f"period must be 'year', 'all' or a span like '5y', not {period!r}. Fix it in the config (network.period or themes.period).")
+    n = int(m.group(1))
+    return years.map(lambda y: pd.NA if pd.isna(y) else f"{int(y) // n * n}–{int(y) // n * n + n - 1}").astype("string")

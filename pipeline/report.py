@@ -19,13 +19,14 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from . import theme_plots
-from .cooccur import to_graph
-from .plotting import cjk_font_name, setup_matplotlib
+from .network import to_graph
+from .plotting import cjk_font_name, cjk_style, figure_bytes
+from .records import canonical
 
 
+@cjk_style
 def plot_topic_trends(topics: pd.DataFrame, trends: pd.DataFrame):
     """Stacked shares of topics per year (one bar per year)."""
-    setup_matplotlib()
     if trends.empty:
         return None
     wide = trends.pivot_table(index="year", columns="topic_id", values="share", fill_value=0).sort_index()
@@ -48,9 +49,9 @@ def plot_topic_trends(topics: pd.DataFrame, trends: pd.DataFrame):
     return fig
 
 
+@cjk_style
 def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all", max_nodes: int = 60, seed: int = 42):
     """Draw one period's co-occurrence graph: size = frequency, colour = community."""
-    setup_matplotlib()
     g = to_graph(nodes, edges, period)
     g.remove_nodes_from([n for n, d in g.degree() if d == 0])
     if g.number_of_nodes() == 0:
@@ -81,9 +82,9 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all
     return fig
 
 
+@cjk_style
 def plot_ingest_audit(audit: pd.DataFrame):
     """Per-document bar chart of what ingest changed (repairs, conversions, artefacts)."""
-    setup_matplotlib()
     cols = ["chars_repaired", "placeholders", "script_converted", "width_normalised", "artefacts_removed", "lines_reflowed"]
     names = ["乱码修复", "无法恢复（占位符）", "繁转简", "全半角/空白/引号", "网页残留", "换行重排"]
     data = audit.set_index("doc_id")[cols].fillna(0).astype(float)
@@ -193,7 +194,7 @@ def render_report(tables: dict[str, pd.DataFrame], figures: dict[str, bytes], *,
     True
     """
     docs = tables["documents"]
-    canon = docs[docs["is_canonical"].astype(bool)] if not docs.empty else docs
+    canon = canonical(docs)
     years = canon["year"].dropna().astype(int) if not canon.empty else pd.Series(dtype=int)
     summary = (
         f"{len(docs)} 个文档（其中 {len(canon)} 个计入分析，重复文档只计一次），"
@@ -234,3 +235,18 @@ def render_report(tables: dict[str, pd.DataFrame], figures: dict[str, bytes], *,
         f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1><nav>{nav}</nav>{body}</body></html>\n"
     )
+
+
+def build_report(*, run_info: dict, title: str, kwic_rows: int = 200, seed: int = 42, **tables: pd.DataFrame) -> dict:
+    """The report stage: every figure and the self-contained HTML page.
+
+    Returns
+    -------
+    dict
+        ``figures`` (``{name: Figure}``, written as PNG and SVG) and
+        ``report.html`` (the page, figures embedded as PNG).
+    """
+    figures = make_figures(tables, seed=seed)
+    pngs = {name: figure_bytes(fig, "png") for name, fig in figures.items()}
+    html = render_report(tables, pngs, run_info=run_info, title=title, kwic_rows=kwic_rows)
+    return {"figures": figures, "report.html": html}

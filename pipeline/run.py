@@ -1,21 +1,21 @@
-"""The one runner: wires the stages, the cache and the outputs.
+"""The one runner: a loop over the declared stage table (``pipeline/stages.py``).
 
-``run(config)`` executes ingest → segment → topics → network → themes →
-report (or a prefix of that chain, ``until=``), reusing every stage result
-whose cache key has not changed, and writes the artifacts listed in
-``pipeline/io.py``.  The CLI and the notebooks both call it; neither holds
-analysis logic.
+``run(config)`` executes the stages in table order up to ``until``, reusing
+every stage result whose cache key has not changed, and writes what each
+stage declares.  The CLI and the notebooks both call it; neither holds
+analysis logic, and the loop below holds no stage-specific code.
 
-Each stage's key chains the key of the stage before it (stages are
-deterministic, so an upstream key fingerprints its output) with the
-stage's own code, params and lexicon files.
+A stage's key is its name, the source of its declared modules (and
+``records``), its params, the text of its lexicon files and the keys of
+the stages that produced its inputs.  Stages are deterministic, so an
+upstream key fingerprints that stage's output.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
+import io as _io
 import platform
 import sys
 import time
@@ -26,13 +26,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cooccur, io, report, themes, topics
+from . import io, records
 from .cache import Cache, code_hash, library_versions, stage_key
 from .config import Config
 from .errors import ConfigError, SourceError
-from .ingest import CODE_MODULES, IngestedFile, combine_files, doc_prefixes, ingest_file
+from .stages import PIPELINE, Stage
 
-STAGES = ("ingest", "segment", "topics", "network", "themes", "report")
+STAGES = tuple(s.name for s in PIPELINE)
 
 
 @dataclass
@@ -56,7 +56,14 @@ def _quiet(_: str) -> None:
     pass
 
 
-def run(config: Config | None = None, *, until: str = "report", log: Logger = _quiet, **overrides) -> RunResult:
+def run(
+    config: Config | None = None,
+    *,
+    until: str = "report",
+    log: Logger = _quiet,
+    stages: tuple[Stage, ...] = PIPELINE,
+    **overrides,
+) -> RunResult:
     """Run the pipeline on ``config.corpus`` and write ``config.outputs``.
 
     Parameters
@@ -64,9 +71,11 @@ def run(config: Config | None = None, *, until: str = "report", log: Logger = _q
     config : Config, optional
         Defaults to ``Config()`` (the project's ``corpus/``).
     until : str
-        Last stage to run: one of ``STAGES``.
+        Last stage to run: one of ``STAGES`` (or of ``stages``).
     log : callable
         Receives one-line messages (skipped files, stage status); the CLI prints them.
+    stages : tuple of Stage
+        The stage table (default ``stages.PIPELINE``); add a row to add a stage.
     **overrides
         Nested overrides, e.g. ``topics={"n_topics": 6}``.
 
@@ -75,198 +84,133 @@ def run(config: Config | None = None, *, until: str = "report", log: Logger = _q
     RunResult
     """
     cfg = (config or Config()).with_overrides(overrides) if overrides else (config or Config())
-    if until not in STAGES:
-        raise ConfigError(f"Unknown stage {until!r}. Choose one of: {', '.join(STAGES)}.")
-    todo = STAGES[: STAGES.index(until) + 1]
+    names = [s.name for s in stages]
+    if until not in names:
+        raise ConfigError(f"Unknown stage {until!r}. Choose one of: {', '.join(names)}.")
     out = cfg.path(cfg.outputs)
-    lexicon = cfg.path(cfg.lexicon)
     cache = Cache(out / "cache", enabled=cfg.cache)
     t0 = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    status: dict[str, dict] = {}
-    tables: dict[str, pd.DataFrame] = {}
-
-    # ---- ingest (per file, so a refresh only reads new or changed files)
-    t = time.perf_counter()
-    ing, ingest_key, skipped = _ingest(cfg, cache, log)
-    tables.update(ing)
-    status["ingest"] = {"key": ingest_key, "seconds": round(time.perf_counter() - t, 2)}
-    for name in ("documents", "paragraphs", "sentences", "audit", "duplicates", "ingest_errors"):
-        io.write_table(out, name, tables[name])
-
-    prev_key = ingest_key
-    if "segment" in todo:
-        seg = cfg.segment
-        userdict = io.read_lexicon_file(lexicon, "userdict.txt")
-        stopwords = io.load_stopwords(lexicon)
-        params = {**dataclasses.asdict(seg), "userdict": hashlib.sha256(userdict.encode()).hexdigest(), "stopwords": sorted(stopwords)}
-        params.pop("workers")  # the result is identical for any number of workers
-        prev_key = _stage(
-            "segment", ("segment",), params, prev_key, cache, tables, status, log,
-            lambda: _segment(cfg, tables["paragraphs"], stopwords),
-        )
-        io.write_table(out, "tokens", tables["tokens"], csv_too=False)  # millions of rows: Parquet only
-    if "topics" in todo:
-        p = dataclasses.asdict(cfg.topics)
-        _stage(
-            "topics", ("topics",), p, prev_key, cache, tables, status, log,
-            lambda: topics.fit_topics(tables["tokens"], tables["documents"], **p),
-        )
-        for name in ("topics", "topic_assignments", "topic_trends"):
-            io.write_table(out, name, tables[name])
-    if "network" in todo:
-        p = dataclasses.asdict(cfg.network)
-        _stage(
-            "network", ("cooccur",), p, prev_key, cache, tables, status, log,
-            lambda: cooccur.build_cooccurrence(tables["tokens"], tables["documents"], **p),
-        )
-        for name in ("network_nodes", "network_edges"):
-            io.write_table(out, name, tables[name])
-        _write_gexf(out, tables["network_nodes"], tables["network_edges"])
-    if "themes" in todo:
-        theme_text = io.read_lexicon_file(lexicon, "themes.toml")
-        theme_defs = io.load_themes(lexicon)
-        th = cfg.themes
-        p = {**dataclasses.asdict(th), "themes": hashlib.sha256(theme_text.encode()).hexdigest()}
-        _stage(
-            "themes", ("themes",), p, prev_key, cache, tables, status, log,
-            lambda: _themes(tables, theme_defs, th),
-        )
-        for name in ("theme_hits", "theme_docs", "theme_years", "theme_first", "theme_groups", "emerging"):
-            io.write_table(out, name, tables[name])
-    manifest = {
-        "run_id": run_id,
-        "corpus": str(cfg.path(cfg.corpus)),
-        "config": cfg.as_dict(),
-        "stages": status,
-        "versions": _versions(),
-        "counts": {
-            "documents": int(len(tables["documents"])),
-            "canonical_documents": int(tables["documents"]["is_canonical"].sum()),
-            "characters": int(tables["documents"]["n_chars"].sum()),
-            "paragraphs": int(len(tables["paragraphs"])),
-            "skipped_files": len(skipped),
-        },
-    }
-    if "report" in todo:
+    manifest = {"run_id": run_id, "corpus": str(cfg.path(cfg.corpus)), "config": cfg.as_dict(),
+                "stages": {}, "versions": _versions()}
+    values: dict = {"run_info": manifest}  # every table so far, by name
+    keys: dict[str, str] = {}  # table name → key of the stage that made it
+    skipped: list[tuple[str, str]] = []
+    for stage in stages[: names.index(until) + 1]:
         t = time.perf_counter()
-        figures = report.make_figures(tables, seed=cfg.network.seed)
-        pngs = {}
-        for name, fig in figures.items():
-            paths = io.write_figure(out / "figures" / name, fig)
-            pngs[name] = paths[0].read_bytes()
-        html = report.render_report(tables, pngs, run_info=manifest, title=cfg.report.title, kwic_rows=cfg.report.kwic_rows)
-        io.write_text(out / "report.html", html)
-        status["report"] = {"seconds": round(time.perf_counter() - t, 2), "figures": sorted(pngs)}
+        missing = [n for n in stage.inputs if n not in values]
+        if missing:
+            raise ConfigError(f"Stage {stage.name!r} needs {', '.join(missing)}, which no earlier stage makes. Fix the stage table.")
+        params = _params(cfg, stage)
+        texts = {lx.arg: io.read_lexicon(cfg.path(cfg.lexicon), lx.pattern) for lx in stage.lexicon}
+        kwargs = {**params, **{lx.arg: lx.parse(texts[lx.arg]) for lx in stage.lexicon}}
+        keyed = {k: v for k, v in params.items() if k not in stage.unkeyed}
+        keyed["lexicon"] = {a: hashlib.sha256(x.encode()).hexdigest() for a, x in texts.items()}
+        code = code_hash(*stage.modules, records)
+        if stage.per_file:
+            result, key, state = _each_file(stage, cfg, cache, code, keyed, kwargs, skipped, log)
+        else:
+            key = stage_key(stage.name, code, keyed, {n: keys.get(n, n) for n in stage.inputs})
+            result = cache.get(stage.name, key) if stage.cache else None
+            state = "cached"
+            if result is None:
+                result = stage.func(**{n: values[n] for n in stage.inputs}, **kwargs)
+                if stage.cache:
+                    cache.put(stage.name, key, result)
+                # An uncached stage (the report) is redone every run; it is not a change.
+                state = "computed" if stage.cache else "rendered"
+        values.update(result)
+        keys.update(dict.fromkeys(result, key))
+        if "documents" in result:
+            manifest["counts"] = _counts(result["documents"], values, skipped)
+        for output in stage.outputs:
+            WRITERS[output.kind](out, output.name, values)
+        manifest["stages"][stage.name] = {"key": key, "state": state, "seconds": round(time.perf_counter() - t, 2)}
+        log(f"{stage.name}: {state} in {manifest['stages'][stage.name]['seconds']} s")
     manifest["seconds"] = round(time.perf_counter() - t0, 2)
     io.write_json(out / "run.json", manifest)
     io.write_json(out / "runs" / f"{run_id}.json", manifest)
+    tables = {k: v for k, v in values.items() if isinstance(v, pd.DataFrame)}
     return RunResult(outputs=out, tables=tables, manifest=manifest, skipped=skipped)
 
 
-def _stage(name, modules, params, prev_key, cache, tables, status, log, compute) -> str:
-    t = time.perf_counter()
-    key = stage_key(name, code_hash(*modules, "records"), params, {"upstream": prev_key})
-    hit = cache.get(name, key)
-    if hit is None:
-        result = compute()
-        cache.put(name, key, result)
-        state = "computed"
-    else:
-        result, state = hit, "cached"
-    tables.update(result)
-    status[name] = {"key": key, "state": state, "seconds": round(time.perf_counter() - t, 2)}
-    log(f"{name}: {state} in {status[name]['seconds']} s")
-    return key
+def _params(cfg: Config, stage: Stage) -> dict:
+    if stage.config is None:
+        return {}
+    section = dataclasses.asdict(getattr(cfg, stage.config))
+    return section if stage.params is None else {k: section[k] for k in stage.params}
 
 
-def _ingest(cfg: Config, cache: Cache, log: Logger):
-    from .readers import SUPPORTED_SUFFIXES
-
-    corpus = cfg.path(cfg.corpus)
-    sources = io.list_sources(corpus, cfg.path(cfg.manifest), SUPPORTED_SUFFIXES)
-    prefixes = doc_prefixes([s.rel for s in sources])
-    ing = cfg.ingest
-    code = code_hash(*CODE_MODULES)
-    files: list[IngestedFile] = []
-    skipped: list[tuple[str, str]] = []
-    file_keys = []
-    computed = 0
-    for src in _progress(sources, cfg.progress, "ingest"):
+def _each_file(stage: Stage, cfg: Config, cache: Cache, code: str, keyed: dict, kwargs: dict, skipped: list, log: Logger):
+    """Map a per-file stage over the corpus, caching each file's result by its bytes."""
+    sources = io.list_sources(cfg.path(cfg.corpus), cfg.path(cfg.manifest), stage.per_file)
+    files, file_keys, computed = [], [], 0
+    for src in _progress(sources, cfg.progress, stage.name):
         try:
             data = io.read_bytes(src.path)
         except OSError as exc:
             skipped.append((src.rel, f"cannot read: {exc.strerror or exc}"))
             log(f"Skipped {src.rel}: cannot read ({exc.strerror or exc}); check the path in the manifest")
             continue
-        params = {"to_simplified": ing.to_simplified, "reflow": ing.reflow, "prefix": prefixes[src.rel], "name": src.rel}
-        key = stage_key("ingest_file", code, params, {"bytes": hashlib.sha256(data).hexdigest(), "hints": list(src.hints)})
-        hit = cache.get("ingest_file", key)
-        if hit is not None and "sentences" in hit:
-            files.append(IngestedFile(hit["documents"], hit["paragraphs"], hit["audit"], hit["sentences"]))
-        else:
+        ident = {"name": src.rel, "prefix": src.doc_prefix, "hints": list(src.hints), "bytes": hashlib.sha256(data).hexdigest()}
+        key = stage_key(stage.name, code, keyed, ident)
+        result = cache.get(stage.name, key)
+        if result is None:
             try:
-                f = ingest_file(src.rel, data, dict(src.hints), to_simplified=ing.to_simplified, reflow=ing.reflow, doc_prefix=prefixes[src.rel])
+                result = stage.func(src.rel, data, dict(src.hints), doc_prefix=src.doc_prefix, **kwargs)
             except SourceError as exc:
                 skipped.append((src.rel, exc.reason))
                 log(f"Skipped {src.rel}: {exc.reason}")
                 continue
-            cache.put("ingest_file", key, {"documents": f.documents, "paragraphs": f.paragraphs, "audit": f.audit, "sentences": f.sentences})
-            files.append(f)
+            cache.put(stage.name, key, result)
             computed += 1
+        files.append(result)
         file_keys.append(key)
-    combined_params = {k: v for k, v in dataclasses.asdict(ing).items() if k not in {"to_simplified", "reflow"}}
-    key = stage_key("ingest", code_hash(*CODE_MODULES, "dedupe"), combined_params, {"files": file_keys})
-    hit = cache.get("ingest", key)
-    if hit is None:
-        tables = combine_files(
-            files,
-            dedupe_docs=ing.dedupe,
-            threshold=ing.near_dup_threshold,
-            num_perm=ing.minhash_perm,
-            shingle=ing.shingle,
-            seed=ing.seed,
-        )
-        cache.put("ingest", key, tables)
-    else:
-        tables = hit
-    tables["ingest_errors"] = pd.DataFrame(skipped, columns=["source_file", "reason"])
-    log(f"ingest: {len(files)} files read ({computed} new or changed), {len(skipped)} skipped")
-    return tables, key, skipped
+    log(f"{stage.name}: {len(files)} files read ({computed} new or changed), {len(skipped)} skipped")
+    errors = pd.DataFrame(skipped, columns=["source_file", "reason"])
+    # The errors are part of the result: a changed skip list must change downstream keys.
+    key = stage_key(stage.name, code, keyed, {"files": file_keys, "skipped": skipped})
+    return {"files": files, "ingest_errors": errors}, key, ("computed" if computed else "cached")
 
 
-def _segment(cfg: Config, paragraphs: pd.DataFrame, stopwords: frozenset[str]) -> dict[str, pd.DataFrame]:
-    from .segment import segment_docs
-
-    seg = cfg.segment
-    segmenter = io.load_segmenter(cfg.path(cfg.lexicon), backend=seg.backend, hmm=seg.hmm)
-    workers = seg.workers or (os.cpu_count() or 1)
-    tokens = segment_docs(paragraphs, segmenter=segmenter, stopwords=stopwords, pos_keep=seg.pos_keep, workers=workers, min_len=seg.min_len)
-    return {"tokens": tokens}
-
-
-def _themes(tables: dict[str, pd.DataFrame], theme_defs, th) -> dict[str, pd.DataFrame]:
-    out = themes.track_themes(
-        tables["documents"], tables["paragraphs"], tables["tokens"], themes=theme_defs,
-        context_chars=th.context_chars, canonical_only=th.canonical_only,
-    )
-    known = frozenset(t for theme in theme_defs for t in theme.terms)
-    docs = tables["documents"]
-    canon = docs[docs["is_canonical"].astype(bool)] if th.canonical_only else docs
-    out["emerging"] = themes.find_emerging(canon, tables["tokens"][tables["tokens"]["doc_id"].isin(canon["doc_id"])],
-                                           min_count=th.emerging_min_count, top_n=th.emerging_top_n, known_terms=known)
-    return out
+def _counts(docs: pd.DataFrame, values: dict, skipped: list) -> dict:
+    return {
+        "documents": int(len(docs)),
+        "canonical_documents": int(len(records.canonical(docs))),
+        "characters": int(docs["n_chars"].sum()),
+        "paragraphs": int(len(values.get("paragraphs", ()))),
+        "skipped_files": len(skipped),
+    }
 
 
-def _write_gexf(out: Path, nodes: pd.DataFrame, edges: pd.DataFrame) -> None:
-    import io as _io
+# ------------------------------------------------------------ writers, by output kind
 
+
+def _write_gexf(out: Path, _name: str, values: dict) -> None:
+    # Built from the (cached) node and edge tables, so a cached run writes the same files.
     import networkx as nx
 
+    from .network import to_graph
+
+    nodes, edges = values["network_nodes"], values["network_edges"]
     for period in sorted(nodes["period"].unique()):
         buf = _io.BytesIO()
-        nx.write_gexf(cooccur.to_graph(nodes, edges, period), buf)
+        nx.write_gexf(to_graph(nodes, edges, period), buf)
         io.write_bytes(out / "network" / f"cooccurrence_{period}.gexf", buf.getvalue())
+
+
+def _write_figures(out: Path, name: str, values: dict) -> None:
+    for fig_name, fig in values[name].items():
+        io.write_figure(out / "figures" / fig_name, fig)
+
+
+WRITERS: dict[str, Callable[[Path, str, dict], object]] = {
+    "table": lambda out, name, values: io.write_table(out, name, values[name]),
+    "parquet": lambda out, name, values: io.write_table(out, name, values[name], csv_too=False),
+    "gexf": _write_gexf,
+    "figures": _write_figures,
+    "html": lambda out, name, values: io.write_text(out / name, values[name]),
+}
 
 
 def _progress(items, enabled: bool, desc: str):

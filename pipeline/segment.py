@@ -58,13 +58,11 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import logging
 import operator
 import re
 import unicodedata
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,8 +70,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import ConfigError, EmptyResultError, LexiconError, SchemaError
-from .records import conform
+from . import basedict
+from .errors import ConfigError, EmptyResultError, LexiconError
+from .records import check_columns, conform
 
 BACKENDS = ("auto", "jieba", "rjieba")
 
@@ -179,21 +178,6 @@ def parse_stopwords(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-@contextmanager
-def _quiet_jieba():
-    # jieba logs "Building prefix dict..." at DEBUG to stderr on every load;
-    # stage code must not print, so raise its logger level for the load only.
-    import jieba
-
-    logger = logging.getLogger("jieba")
-    level = logger.level
-    jieba.setLogLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 @functools.lru_cache(maxsize=65536)
 def _unknown_tag(word: str) -> str:
     # jieba-rs's tag() rule for words outside the dictionary.
@@ -201,18 +185,6 @@ def _unknown_tag(word: str) -> str:
     if eng == 0:
         return "x"
     return "m" if eng == sum(1 for ch in word if ch.isascii() and ch.isdigit()) else "eng"
-
-
-def _jieba_dict_tags(tokenizer) -> dict[str, str]:
-    tags = {}
-    with tokenizer.get_dict_file() as f:
-        for line in f:
-            parts = line.decode("utf-8").split()
-            if len(parts) >= 3:
-                tags[parts[0]] = parts[2]
-            elif len(parts) == 2:
-                tags[parts[0]] = ""
-    return tags
 
 
 class _TagTable(dict):
@@ -251,7 +223,7 @@ class Segmenter:
     """A jieba segmenter holding its own dictionary; use ``build_segmenter``.
 
     Pickles as its build arguments, so a worker process rebuilds it from the
-    user dictionary text (jieba.Tokenizer holds a lock and cannot pickle).
+    user dictionary entries (jieba.Tokenizer holds a lock and cannot pickle).
 
     Attributes
     ----------
@@ -263,12 +235,11 @@ class Segmenter:
         The user dictionary.
     """
 
-    def __init__(self, userdict_text: str, backend: str, hmm: bool, pos: bool):
-        self.userdict_text = userdict_text
+    def __init__(self, userdict: str | tuple[UserTerm, ...], backend: str, hmm: bool, pos: bool):
         self.backend = backend
         self.hmm = hmm
         self.pos = pos
-        self.terms = parse_userdict(userdict_text)
+        self.terms = parse_userdict(userdict) if isinstance(userdict, str) else tuple(userdict)
         protected = sorted(
             (t.word for t in self.terms if not _JIEBA_BLOCK_CHARS.fullmatch(t.word)),
             key=lambda w: (-len(w), w),
@@ -287,17 +258,13 @@ class Segmenter:
         )
         self._tag_base: dict[str, str] = {}
         self._tags = _TagTable(self._tag_base)
-        with _quiet_jieba():
-            if backend == "rjieba":
-                self._build_rjieba()
-            else:
-                self._build_jieba()
+        if backend == "rjieba":
+            self._build_rjieba()
+        else:
+            self._build_jieba()
 
     def _build_jieba(self) -> None:
-        import jieba
-
-        tok = jieba.Tokenizer()
-        tok.initialize()
+        tok = basedict.tokenizer()
         for t in self.terms:
             old = tok.FREQ.get(t.word, 0)
             tok.add_word(t.word, t.freq, t.tag or None)
@@ -307,7 +274,7 @@ class Segmenter:
         self._tok = tok
         self._cut_words = functools.partial(tok.lcut, HMM=self.hmm)
         if self.pos:
-            self._fill_tags(tok)
+            self._fill_tags()
 
     def _build_rjieba(self) -> None:
         import rjieba
@@ -318,16 +285,15 @@ class Segmenter:
         self._rj = rj
         self._cut_words = functools.partial(rj.cut, hmm=self.hmm)
         if self.pos:
-            import jieba
 
             # jieba-rs's tag() guesses tags for unknown words from their
             # characters (该法 → j); read jieba's dict.txt instead so both
             # backends tag alike.  jieba-rs embeds the same dict.txt.
-            self._fill_tags(jieba.Tokenizer())
+            self._fill_tags()
 
-    def _fill_tags(self, tokenizer) -> None:
+    def _fill_tags(self) -> None:
         tags = self._tag_base
-        tags.update(_jieba_dict_tags(tokenizer))
+        tags.update(basedict.word_tags())
         for t in self.terms:
             if t.tag:
                 tags[t.word] = t.tag
@@ -339,7 +305,7 @@ class Segmenter:
                 tags[t.word] = ""
 
     def __reduce__(self):
-        return (Segmenter, (self.userdict_text, self.backend, self.hmm, self.pos))
+        return (Segmenter, (self.terms, self.backend, self.hmm, self.pos))
 
     def __repr__(self) -> str:
         return f"Segmenter(backend={self.backend!r}, hmm={self.hmm}, pos={self.pos}, terms={len(self.terms)})"
@@ -448,13 +414,14 @@ class Segmenter:
         return list(zip(words, bounds, bounds[1:], tags))
 
 
-def build_segmenter(userdict_text: str, *, backend: str = "auto", hmm: bool = True, pos: bool = True) -> Segmenter:
+def build_segmenter(userdict: str | tuple[UserTerm, ...], *, backend: str = "auto", hmm: bool = True, pos: bool = True) -> Segmenter:
     """Build a ``Segmenter`` from the user dictionary text.
 
     Parameters
     ----------
-    userdict_text : str
-        Content of ``corpus/lexicon/userdict.txt`` (jieba format).
+    userdict : str or tuple of UserTerm
+        Content of ``corpus/lexicon/userdict.txt`` (jieba format), or its
+        entries as parsed by ``parse_userdict``.
     backend : {'auto', 'jieba', 'rjieba'}
         ``auto`` uses rjieba when it is installed, else jieba.
     hmm : bool
@@ -488,7 +455,7 @@ def build_segmenter(userdict_text: str, *, backend: str = "auto", hmm: bool = Tr
             backend = "jieba"
         else:
             backend = "rjieba"
-    return Segmenter(userdict_text, backend, hmm, pos)
+    return Segmenter(userdict, backend, hmm, pos)
 
 
 # ---------------------------------------------------------------- stage
@@ -649,18 +616,12 @@ def _cut_all(segmenter: Segmenter, texts: list[str], workers: int, groups: list[
         return _merge([own, *(f.result() for f in futures)])
 
 
-def _is_punct(token: str) -> bool:
-    # [^\W_] is exactly str.isalnum() for every code point (checked over all
-    # of U+0000-U+10FFFF), searched in C instead of a Python loop.
-    return _ALNUM.search(token) is None
-
-
 def _is_number(token: str) -> bool:
     return _NUMBER.fullmatch(token) is not None and any(unicodedata.category(c) == "Nd" for c in token)
 
 
 def _dropped_words(vocab: list[str], stopwords: frozenset[str], min_len: int) -> np.ndarray:
-    """Per word: stopword, shorter than ``min_len``, punctuation or a number (``_is_punct``/``_is_number``), in C loops."""
+    """Per word: stopword, shorter than ``min_len``, punctuation (no ``str.isalnum()`` character) or a number, in C loops."""
     n = len(vocab)
     bad = np.fromiter(map(stopwords.__contains__, vocab), dtype=bool, count=n)
     bad |= np.fromiter(map(len, vocab), dtype=np.int64, count=n) < min_len
@@ -668,44 +629,6 @@ def _dropped_words(vocab: list[str], stopwords: frozenset[str], min_len: int) ->
     numbers = [i for i, m in enumerate(map(_NUMBER.fullmatch, vocab)) if m is not None and _is_number(vocab[i])]
     bad[numbers] = True
     return bad
-
-
-def cut_texts(texts: list[str], *, segmenter: Segmenter, workers: int = 1) -> list[list[tuple[str, int, int, str]]]:
-    """Cut many texts, in worker processes when ``workers > 1`` and the input is large; order is kept.
-
-    Parameters
-    ----------
-    texts : list of str
-        Texts to cut.
-    segmenter : Segmenter
-        From ``build_segmenter``.
-    workers : int
-        Processes.  The pool is used only from ``PARALLEL_MIN_CHARS``
-        characters of input on; the result is identical to the serial run.
-
-    Returns
-    -------
-    list of list of (token, start, end, pos)
-        One list per text, as ``Segmenter.cut`` gives it.
-
-    Examples
-    --------
-    >>> seg = build_segmenter("", backend="jieba")
-    >>> [[t[0] for t in toks] for toks in cut_texts(["政协委员", "协商"], segmenter=seg)]
-    [['政协委员'], ['协商']]
-    """
-    if not _use_pool(segmenter, texts, workers):
-        return [segmenter.cut(t) for t in texts]
-    cut = _cut_all(segmenter, texts, workers, None)
-    words = list(map(cut.vocab.__getitem__, cut.ids.tolist()))
-    tag = segmenter._tags.__getitem__ if segmenter.pos else None
-    out = []
-    stop = np.cumsum(cut.counts).tolist()
-    for a, b in zip([0, *stop[:-1]], stop):
-        bounds = list(itertools.accumulate(map(len, words[a:b]), initial=0))
-        tags = map(tag, words[a:b]) if tag else itertools.repeat("")
-        out.append(list(zip(words[a:b], bounds, bounds[1:], tags)))
-    return out
 
 
 def _strings(values: pa.ChunkedArray | pa.Array) -> pd.api.extensions.ExtensionArray:
@@ -766,12 +689,7 @@ def segment_docs(
     >>> out[["token", "start", "end", "keep"]].values.tolist()
     [['坚持', 0, 2, False], ['强省会', 2, 5, True], ['。', 5, 6, False]]
     """
-    missing = [c for c in _PARA_COLS if c not in paragraphs.columns]
-    if missing:
-        raise SchemaError(
-            f"segment needs table 'paragraphs' with columns {', '.join(missing)}; they are missing. "
-            "Run the earlier stages first (`python -m pipeline analyze`)."
-        )
+    check_columns(paragraphs, "paragraphs", stage="segment", needs=_PARA_COLS)
     if len(paragraphs) == 0:
         raise EmptyResultError("segment got 0 paragraphs. Check that ingest found documents in the corpus folder.")
     if pos_keep and not segmenter.pos:
@@ -822,3 +740,34 @@ def segment_docs(
         copy=False,  # the arrays are fresh; copying 8 columns of millions of rows is measurable
     )
     return conform(df, "tokens")
+
+
+def segment_corpus(
+    paragraphs: pd.DataFrame,
+    *,
+    userdict: tuple[UserTerm, ...],
+    stopwords: frozenset[str],
+    backend: str = "auto",
+    hmm: bool = True,
+    workers: int = 0,
+    pos_keep: tuple[str, ...] = (),
+    min_len: int = 2,
+) -> dict[str, pd.DataFrame]:
+    """The segment stage: build the segmenter from the lexicon and cut every paragraph.
+
+    ``workers=0`` uses one process per core; the tokens are the same for
+    any number of workers.
+
+    Examples
+    --------
+    >>> paras = pd.DataFrame({"doc_id": ["d"], "para_id": ["d:p0000"], "text": ["坚持强省会。"]})
+    >>> out = segment_corpus(paras, userdict=parse_userdict("强省会 3000 nz"), stopwords=frozenset(), backend="jieba")
+    >>> out["tokens"]["token"].tolist()
+    ['坚持', '强省会', '。']
+    """
+    import os
+
+    segmenter = build_segmenter(userdict, backend=backend, hmm=hmm)
+    tokens = segment_docs(paragraphs, segmenter=segmenter, stopwords=stopwords, pos_keep=tuple(pos_keep),
+                          workers=workers or (os.cpu_count() or 1), min_len=min_len)
+    return {"tokens": tokens}

@@ -4,7 +4,7 @@ Input: ``theme_years`` and ``theme_groups`` from ``themes.track_themes``.
 Each function returns a ``matplotlib.figure.Figure`` built without
 pyplot (so nothing accumulates in a global figure registry); the caller
 saves it (``io.write_figure``).  Chinese labels use the bundled CJK font
-(``plotting.setup_matplotlib``).
+(``plotting.cjk_style``).
 """
 
 from __future__ import annotations
@@ -15,17 +15,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .errors import SchemaError
-from .plotting import setup_matplotlib
+from .plotting import cjk_style
+from .records import check_columns
 
 _NEEDED = ("theme", "year", "n_docs", "count", "per_10k")
 
 
 def _check(df: pd.DataFrame, what: str, extra: tuple[str, ...] = ()) -> None:
-    missing = [c for c in (*_NEEDED, *extra) if c not in df.columns]
-    if missing:
-        raise SchemaError(f"{what} needs columns {', '.join(missing)}; they are missing. "
-                          "Pass the table returned by themes.track_themes.")
+    check_columns(df, "theme_years", stage=what, needs=(*_NEEDED, *extra))
 
 
 def _themes_with_hits(df: pd.DataFrame) -> list[str]:
@@ -49,6 +46,7 @@ def _empty_figure(message: str) -> Figure:
     return fig
 
 
+@cjk_style
 def plot_theme_trends(theme_years: pd.DataFrame) -> Figure:
     """Rate per 10,000 characters per year, one line per theme, with documents per year below.
 
@@ -63,7 +61,6 @@ def plot_theme_trends(theme_years: pd.DataFrame) -> Figure:
     ['强省会']
     """
     _check(theme_years, "plot_theme_trends")
-    setup_matplotlib()
     ty = theme_years.dropna(subset=["year"])
     names = _themes_with_hits(ty)
     if not names:
@@ -93,6 +90,7 @@ def plot_theme_trends(theme_years: pd.DataFrame) -> Figure:
     return fig
 
 
+@cjk_style
 def plot_theme_heatmap(theme_years: pd.DataFrame) -> Figure:
     """Theme × year heatmap of the pooled rate per 10,000 characters (corpus years only).
 
@@ -104,7 +102,6 @@ def plot_theme_heatmap(theme_years: pd.DataFrame) -> Figure:
     ['强省会', '社区协商']
     """
     _check(theme_years, "plot_theme_heatmap")
-    setup_matplotlib()
     ty = theme_years.dropna(subset=["year"])
     names = list(dict.fromkeys(ty["theme"]))
     if not names:
@@ -137,6 +134,7 @@ def _heatmap(mat: pd.DataFrame, *, title: str, xlabel: str) -> Figure:
     return fig
 
 
+@cjk_style
 def plot_theme_cities(theme_groups: pd.DataFrame) -> Figure | None:
     """Small multiples of the yearly rate, one panel per city; ``None`` for a one-city corpus.
 
@@ -160,7 +158,6 @@ def plot_theme_cities(theme_groups: pd.DataFrame) -> Figure | None:
     cities = sorted(tg["group"].dropna().unique().tolist())
     if len(cities) < 2:
         return None
-    setup_matplotlib()
     if tg.groupby("group")["year"].nunique().max() == 1:
         names = _themes_with_hits(tg) or list(dict.fromkeys(tg["theme"]))
         pooled = tg[tg["theme"].isin(names)].groupby(["group", "theme"])[["count", "n_chars"]].sum()

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, EmptyResultError, LexiconError, SchemaError
-from .records import conform
+from .records import assign_periods, canonical, check_columns, conform
 
 # Extra columns (beyond records.py) that these tables carry:
 #   theme_hits: doc_type, date, para_index
@@ -234,19 +234,12 @@ def _match_text(text: str, m: _Matcher) -> list[tuple[int, int, str]]:
 
 
 def _require(df: pd.DataFrame | None, cols: list[str], table: str, stage: str) -> None:
-    if df is None:
-        raise SchemaError(f"{stage} needs table '{table}'; got None. Run the earlier stages first.")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(f"{stage} needs table '{table}' with columns {', '.join(missing)}; they are missing. "
-                          "Run the earlier stages first (`python -m pipeline analyze`).")
+    check_columns(df, table, stage=stage, needs=tuple(cols))
 
 
 def _select_docs(documents: pd.DataFrame, *, canonical_only: bool, stage: str) -> pd.DataFrame:
     _require(documents, ["doc_id", "year", "n_chars"], "documents", stage)
-    docs = documents
-    if canonical_only and "is_canonical" in docs.columns:
-        docs = docs[docs["is_canonical"].fillna(True).astype(bool)]
+    docs = canonical(documents) if canonical_only else documents
     out = pd.DataFrame({
         "doc_id": docs["doc_id"].astype("string"),
         "year": docs["year"].astype("Int64"),
@@ -532,6 +525,7 @@ def find_emerging(
     known_terms: frozenset[str] = frozenset(),
     max_p: float = 0.001,
     burst: bool = False,
+    canonical_only: bool = True,
 ) -> pd.DataFrame:
     """Rank kept tokens whose frequency in a period rises against all earlier periods.
 
@@ -545,11 +539,11 @@ def find_emerging(
     Parameters
     ----------
     documents : DataFrame
-        ``doc_id``, ``year`` (and ``is_canonical``: duplicates are dropped).
+        ``doc_id``, ``year`` (and ``is_canonical``).
     tokens : DataFrame
         ``doc_id``, ``token``, ``keep``; only kept tokens count.
     period : str
-        ``year``, or a span such as ``5y`` (see ``cooccur.assign_periods``).
+        ``year``, or a span such as ``5y`` (see ``records.assign_periods``).
     min_count : int
         Minimum occurrences in the period.
     top_n : int
@@ -561,6 +555,8 @@ def find_emerging(
     burst : bool
         Also run Kleinberg's two-state burst detection (batched, s=2,
         γ=1) over all periods and flag terms in a burst in the period.
+    canonical_only : bool
+        Count each duplicate group once (``records.canonical``).
 
     Returns
     -------
@@ -593,16 +589,12 @@ def find_emerging(
     """
     from scipy.stats import chi2
 
-    from .cooccur import assign_periods
-
     if min_count < 1 or top_n < 1 or not 0 < max_p <= 1:
         raise ConfigError(f"themes.emerging needs min_count ≥ 1, top_n ≥ 1 and 0 < max_p ≤ 1 "
                           f"(got {min_count}, {top_n}, {max_p}).")
     _require(documents, ["doc_id", "year"], "documents", "emerging terms")
     _require(tokens, ["doc_id", "token", "keep"], "tokens", "emerging terms")
-    docs = documents
-    if "is_canonical" in docs.columns:
-        docs = docs[docs["is_canonical"].fillna(True).astype(bool)]
+    docs = canonical(documents) if canonical_only else documents
     docs = docs.loc[docs["year"].notna(), ["doc_id", "year"]].astype({"year": "Int64"})
     docs = docs.assign(period=assign_periods(docs["year"], period))
     kept = tokens.loc[tokens["keep"].fillna(False).astype(bool), ["doc_id", "token"]]
@@ -712,3 +704,37 @@ def _kleinberg(r: np.ndarray, d: np.ndarray, s: float = 2.0, gamma: float = 1.0)
     for t in range(n - 1, 0, -1):
         states[:, t - 1] = back[states[:, t], rows, t]
     return states
+
+
+def analyze_themes(
+    documents: pd.DataFrame,
+    paragraphs: pd.DataFrame,
+    tokens: pd.DataFrame,
+    *,
+    themes: tuple[Theme, ...],
+    context_chars: int = 30,
+    canonical_only: bool = True,
+    emerging_min_count: int = 5,
+    emerging_top_n: int = 30,
+    emerging_period: str = "year",
+    emerging_burst: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """The themes stage: ``track_themes`` plus ``find_emerging`` (theme terms left out).
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["a"], "year": [2023], "n_chars": [9], "is_canonical": True})
+    >>> paras = pd.DataFrame({"doc_id": ["a"], "para_id": ["a:p0000"], "para_index": [0], "text": ["推进社区协商"]})
+    >>> tok = pd.DataFrame({"doc_id": "a", "para_id": "a:p0000", "token": ["推进", "社区协商"], "keep": True})
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> out = analyze_themes(docs, paras, tok, themes=(Theme("社区协商", ("社区协商",)),))
+    >>> out["theme_years"]["count"].tolist(), len(out["emerging"])
+    ([1], 0)
+    """
+    out = track_themes(documents, paragraphs, tokens, themes=themes, context_chars=context_chars,
+                       canonical_only=canonical_only)
+    known = frozenset(t for theme in themes for t in theme.terms)
+    out["emerging"] = find_emerging(documents, tokens, period=emerging_period, min_count=emerging_min_count,
+                                    top_n=emerging_top_n, known_terms=known, burst=emerging_burst,
+                                    canonical_only=canonical_only)
+    return out

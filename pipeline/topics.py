@@ -20,7 +20,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .errors import ConfigError, EmptyResultError
-from .records import check_columns, conform
+from .records import canonical, check_columns, conform
 
 
 def _identity(tokens):
@@ -43,14 +43,14 @@ def unit_tokens(tokens: pd.DataFrame, documents: pd.DataFrame, *, unit: str = "p
     """
     if unit not in {"paragraph", "document"}:
         raise ConfigError(f"topics.unit must be 'paragraph' or 'document', not {unit!r}.")
-    canonical = documents.loc[documents["is_canonical"].astype(bool), ["doc_id", "year"]]
-    kept = tokens.loc[tokens["keep"].astype(bool) & tokens["doc_id"].isin(canonical["doc_id"])]
+    canon = canonical(documents)[["doc_id", "year"]]
+    kept = tokens.loc[tokens["keep"].astype(bool) & tokens["doc_id"].isin(canon["doc_id"])]
     key = "para_id" if unit == "paragraph" else "doc_id"
     grouped = kept.groupby(key, sort=True).agg(doc_id=("doc_id", "first"), tokens=("token", list))
     grouped = grouped.reset_index().rename(columns={key: "unit_id"})
     if unit == "document":
         grouped["doc_id"] = grouped["unit_id"]
-    return grouped.merge(canonical, on="doc_id", how="left")[["unit_id", "doc_id", "year", "tokens"]]
+    return grouped.merge(canon, on="doc_id", how="left")[["unit_id", "doc_id", "year", "tokens"]]
 
 
 def fit_topics(

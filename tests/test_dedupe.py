@@ -1,4 +1,4 @@
-"""Tests of pipeline.dedupe: exact/near duplicates, containment, internal repeats, real corpora."""
+"""Tests of pipeline.ingest.dedupe: exact/near duplicates, containment, internal repeats, real corpora."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.dedupe import find_duplicates, find_internal_repeats
 from pipeline.errors import ConfigError, EmptyResultError, SchemaError
+from pipeline.ingest.dedupe import find_duplicates, find_internal_repeats
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"

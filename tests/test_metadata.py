@@ -1,4 +1,4 @@
-"""Tests of pipeline.metadata: real values from the sample reports and the shared corpora."""
+"""Tests of pipeline.ingest.metadata: real values from the sample reports and the shared corpora."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.metadata import DOC_TYPES, DocMeta, infer_metadata
+from pipeline.ingest.metadata import DOC_TYPES, DocMeta, infer_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "corpus" / "raw"
@@ -197,7 +197,7 @@ def test_doc_types():
 def _clean(path: Path) -> list[str]:
     # The real ingest input: the readers' decoding and textfix's clean-up
     # (web clutter, tab/U+3000 paragraph breaks, width) come before metadata.
-    from pipeline import readers, textfix
+    from pipeline.ingest import readers, textfix
 
     raw = readers.read_source(path.name, path.read_bytes())[0]
     return textfix.clean_document(raw.text).paragraphs

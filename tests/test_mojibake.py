@@ -1,4 +1,4 @@
-"""Tests for pipeline.mojibake: each route, clean controls, and sample page 002."""
+"""Tests for pipeline.ingest.mojibake: each route, clean controls, and sample page 002."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mojibake_cases import _page002_damage, build_cases
 
-from pipeline.mojibake import (
+from pipeline.ingest.mojibake import (
     ROUTES,
     MojibakeRepair,
     char_model,

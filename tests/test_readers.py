@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import SourceError
-from pipeline.readers import SUPPORTED_SUFFIXES, RawDoc, decode_bytes, read_source
+from pipeline.ingest.readers import SUPPORTED_SUFFIXES, RawDoc, decode_bytes, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -76,7 +76,7 @@ def test_second_run_is_all_cached_and_identical(sample_run):
     cfg = sample_run["config"]
     res = run(cfg)
     states = {k: v.get("state") for k, v in res.manifest["stages"].items() if "state" in v}
-    assert set(states.values()) == {"cached"}, states
+    assert set(states.values()) == {"cached", "rendered"} and states["report"] == "rendered", states
     pd.testing.assert_frame_equal(res.tables["theme_years"].reset_index(drop=True),
                                   load("theme_years", sample_run["outputs"]))
 
@@ -85,7 +85,8 @@ def test_changing_one_param_recomputes_only_downstream(sample_run, tmp_path):
     cfg = sample_run["config"]
     res = run(cfg.with_overrides({"network": {"min_weight": 3}}))
     states = {k: v.get("state") for k, v in res.manifest["stages"].items() if "state" in v}
-    assert states == {"segment": "cached", "topics": "cached", "network": "computed", "themes": "cached"}
+    assert states == {"read": "cached", "ingest": "cached", "segment": "cached", "topics": "cached",
+                      "network": "computed", "themes": "cached", "report": "rendered"}
     run(cfg)  # put the sample outputs back for other tests
 
 
@@ -130,7 +131,7 @@ def test_refresh_reads_only_the_new_file(tmp_path):
     (corpus / "raw" / files[3].name).write_bytes(files[3].read_bytes())
     lines = []
     res = run(cfg, until="ingest", log=lines.append)
-    assert "ingest: 4 files read (1 new or changed), 0 skipped" in lines
+    assert "read: 4 files read (1 new or changed), 0 skipped" in lines
     assert len(res.tables["documents"]) == 4
 
 

@@ -14,7 +14,6 @@ from pipeline import segment
 from pipeline.errors import ConfigError, EmptyResultError, LexiconError, SchemaError
 from pipeline.segment import (
     build_segmenter,
-    cut_texts,
     parse_stopwords,
     parse_userdict,
     segment_docs,
@@ -156,7 +155,8 @@ def test_worker_pool_identical_to_serial(segs, monkeypatch, backend):
     serial = segment_docs(paras, segmenter=seg, stopwords=stop, pos_keep=("n", "nz", "vn"), workers=1)
     parallel = segment_docs(paras, segmenter=seg, stopwords=stop, pos_keep=("n", "nz", "vn"), workers=2)
     pd.testing.assert_frame_equal(serial, parallel)
-    assert cut_texts(lines, segmenter=seg, workers=2) == [seg.cut(t) for t in lines]
+    pooled = segment._cut_all(seg, lines, 2, None)
+    assert [pooled.vocab[i] for i in pooled.ids] == [w for t in lines for w, *_ in seg.cut(t)]
 
 
 @pytest.mark.parametrize("backend", ["jieba", "rjieba"])
@@ -167,7 +167,9 @@ def test_pool_handles_surrogates_and_ascii(segs, monkeypatch, backend):
     monkeypatch.setitem(segment.PARALLEL_MIN_CHARS, backend, 0)
     seg = segs[(backend, True)]
     for texts in (["甲\ud800乙，推进协商", "四同·四度", "", "PM_2.5 up 3.5%"], ["abc 12", "", "x-y"]):
-        assert cut_texts(texts, segmenter=seg, workers=2) == [seg.cut(t) for t in texts]
+        pooled = segment._cut_all(seg, texts, 2, None)
+        assert [pooled.vocab[i] for i in pooled.ids] == [w for t in texts for w, *_ in seg.cut(t)]
+        assert pooled.counts.tolist() == [len(seg.cut(t)) for t in texts]
         cut = segment._cut_ids(seg, texts)
         assert [cut.vocab[i] for i in cut.ids] == [w for t in texts for w, *_ in seg.cut(t)]
 
@@ -186,11 +188,11 @@ def test_pool_threshold_and_chunks():
 
 
 def test_punct_rule_is_isalnum():
-    # _is_punct uses a regex for speed; it must equal "no str.isalnum() character".
+    # Punctuation is found with a regex for speed; it must equal "no str.isalnum() character".
     for cp in range(0, 0x30000, 3):
         ch = chr(cp)
-        assert segment._is_punct(ch) == (not ch.isalnum()), hex(cp)
-    assert segment._is_punct("，。") and not segment._is_punct("·a")
+        assert (segment._ALNUM.search(ch) is None) == (not ch.isalnum()), hex(cp)
+    assert segment._ALNUM.search("，。") is None and segment._ALNUM.search("·a") is not None
 
 
 def test_build_prints_nothing(capfd):

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import textfix
-from pipeline.textfix import (
+from pipeline.ingest import textfix
+from pipeline.ingest.textfix import (
     CleanText,
     clean_document,
     is_heading,

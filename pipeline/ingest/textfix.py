@@ -28,15 +28,13 @@ The rules below were written against the five sample reports in
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 import statistics
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import opencc
-
+from .chars import to_simplified as t2s
 from .mojibake import repair_mojibake
 
 __all__ = [
@@ -93,12 +91,6 @@ _HEADING_RE = re.compile(
     rf"|第[{_NUM_CN}\d]+[章节部分篇编条]"
     r"|\d{1,2}[、．.](?!\d))"
 )
-
-
-@functools.lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    # Building the converter loads its dictionaries (~50 ms); do it once.
-    return opencc.OpenCC("t2s")
 
 
 def _changed(before: str, after: str) -> int:
@@ -384,7 +376,7 @@ _LETTERSPACED_RE = re.compile(rf"[{_HAN}](?: [{_HAN}](?![{_HAN}])){{3,}}")
 def _normalise_line(line: str, tally: _Tally, *, to_simplified: bool) -> str:
     """Script, width, space and quote normalisation of one line (no reflow)."""
     if to_simplified and _HAN_RE.search(line):
-        converted = _t2s().convert(line)
+        converted = t2s(line)
         tally.script += _changed(line, converted)
         line = converted
     before = line

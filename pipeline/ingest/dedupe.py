@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 from datasketch import MinHash, MinHashLSH, MinHashLSHEnsemble
 
-from .errors import ConfigError, EmptyResultError, SchemaError
+from ..errors import ConfigError, EmptyResultError, SchemaError
+from ..records import check_columns
 
 _WS = re.compile(r"\s+")
 # Code points Python counts as whitespace (what ``\\s`` removes in ``_compact``).
@@ -339,12 +340,7 @@ def find_duplicates(
 def _validate(
     docs: pd.DataFrame, *, threshold: float, num_perm: int, shingle: int, containment: float
 ) -> None:
-    missing = [c for c in ("doc_id", "text") if c not in docs.columns]
-    if missing:
-        raise SchemaError(
-            f"find_duplicates needs columns doc_id and text; {', '.join(missing)} missing. "
-            "Pass the ingest `documents` table (or any table with those columns)."
-        )
+    check_columns(docs, "documents", stage="find_duplicates", needs=("doc_id", "text"))
     if docs.empty:
         raise EmptyResultError(
             "find_duplicates got no documents. Check that ingest read at least one file."

@@ -15,57 +15,51 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import Counter
 
 import networkx as nx
 import pandas as pd
 
 from .errors import ConfigError
-from .records import check_columns, conform
-
-_SPAN = re.compile(r"^(\d+)y$")
+from .records import assign_periods, canonical, check_columns, conform
 
 
-def assign_periods(years: pd.Series, period: str) -> pd.Series:
-    """Map years to period labels: ``year`` → '2024', ``all`` → 'all', ``5y`` → '2020–2024'.
+def window_terms(tokens: pd.DataFrame, sentences: pd.DataFrame | None = None, *, window: str = "paragraph") -> pd.DataFrame:
+    """One row per window: ``doc_id``, ``window_id``, ``terms`` (a sorted set of kept tokens).
+
+    Sentence windows are ingest's ``sentences`` table (the one sentence
+    splitter): a token belongs to the sentence whose span starts at or
+    before the token's offset in the paragraph.
 
     Examples
     --------
-    >>> assign_periods(pd.Series([2019, 2021, 2024]), "5y").tolist()
-    ['2015–2019', '2020–2024', '2020–2024']
+    >>> tok = pd.DataFrame({"doc_id": "d", "para_id": "d:p0", "token_index": [0, 1, 2],
+    ...     "token": ["协商", "民主", "民生"], "start": [0, 2, 5], "keep": True})
+    >>> sents = pd.DataFrame({"para_id": "d:p0", "sent_id": ["d:p0:s00", "d:p0:s01"], "start": [0, 5]})
+    >>> window_terms(tok, sents, window="sentence")["terms"].tolist()
+    [['协商', '民主'], ['民生']]
     """
-    if period == "all":
-        return pd.Series("all", index=years.index, dtype="string")
-    if period == "year":
-        return years.map(lambda y: pd.NA if pd.isna(y) else str(int(y))).astype("string")
-    m = _SPAN.match(period)
-    if not m:
-        raise ConfigError(f"network.period must be 'year', 'all' or a span like '5y', not {period!r}.")
-    n = int(m.group(1))
-    return years.map(lambda y: pd.NA if pd.isna(y) else f"{int(y) // n * n}–{int(y) // n * n + n - 1}").astype("string")
-
-
-def window_terms(tokens: pd.DataFrame, *, window: str = "paragraph", sentence_ends: str = "。！？；") -> pd.DataFrame:
-    """One row per window: ``doc_id``, ``window_id``, ``terms`` (a sorted set of kept tokens)."""
     if window not in {"paragraph", "sentence"}:
         raise ConfigError(f"network.window must be 'paragraph' or 'sentence', not {window!r}.")
-    tok = tokens.sort_values(["para_id", "token_index"])
+    tok = tokens[tokens["keep"].astype(bool)]
     if window == "sentence":
-        # A sentence ends at a sentence-final punctuation token.
-        ends = tok["token"].isin(list(sentence_ends))
-        sent_no = ends.groupby(tok["para_id"]).transform(lambda s: s.shift(fill_value=False).cumsum())
-        win = tok["para_id"] + ":s" + sent_no.astype(str)
+        check_columns(sentences, "sentences", stage="network", needs=("para_id", "sent_id", "start"))
+        check_columns(tokens, "tokens", stage="network", needs=("para_id", "start"))
+        left = tok.assign(start=tok["start"].astype("int64")).sort_values("start", kind="stable")
+        right = sentences[["para_id", "sent_id", "start"]].astype({"start": "int64"}).sort_values("start", kind="stable")
+        tok = pd.merge_asof(left, right, on="start", by="para_id", direction="backward")
+        win = tok["sent_id"].fillna(tok["para_id"])  # text before the first sentence (none in practice)
     else:
         win = tok["para_id"]
-    kept = tok.assign(window_id=win)[tok["keep"].astype(bool)]
-    grouped = kept.groupby("window_id", sort=True).agg(doc_id=("doc_id", "first"), terms=("token", lambda s: sorted(set(s))))
+    grouped = tok.assign(window_id=win).groupby("window_id", sort=True).agg(
+        doc_id=("doc_id", "first"), terms=("token", lambda s: sorted(set(s))))
     return grouped.reset_index()
 
 
 def build_cooccurrence(
     tokens: pd.DataFrame,
     documents: pd.DataFrame,
+    sentences: pd.DataFrame | None = None,
     *,
     window: str = "paragraph",
     period: str = "year",
@@ -92,8 +86,8 @@ def build_cooccurrence(
     check_columns(tokens, "tokens", stage="network", needs=("doc_id", "para_id", "token_index", "token", "keep"))
     if top_terms < 2 or min_weight < 1:
         raise ConfigError(f"network.top_terms must be ≥ 2 and network.min_weight ≥ 1 (got {top_terms}, {min_weight}).")
-    canon = documents.loc[documents["is_canonical"].astype(bool), ["doc_id", "year"]]
-    wins = window_terms(tokens[tokens["doc_id"].isin(canon["doc_id"])], window=window)
+    canon = canonical(documents)[["doc_id", "year"]]
+    wins = window_terms(tokens[tokens["doc_id"].isin(canon["doc_id"])], sentences, window=window)
     wins = wins.merge(canon, on="doc_id", how="left")
     labelled = []
     if period != "all":

@@ -1,4 +1,12 @@
-"""Ingest stage: raw bytes → ``documents``, ``paragraphs`` and ``audit`` tables.
+"""Ingest stage: raw bytes → ``documents``, ``paragraphs``, ``sentences``, ``audit`` tables.
+
+The package holds the ingest family: ``readers`` (formats, encodings),
+``mojibake`` and ``textfix`` (repair and normalisation), ``chars`` (the
+Traditional→Simplified converter), ``metadata`` (year, city, type) and
+``dedupe`` (duplicates and repeated passages).  The runner calls
+``ingest_file`` once per raw file (cached per file) and ``combine_files``
+once over all of them.
+
 
 Input: one ``(name, bytes, hints)`` per raw file, where ``hints`` are the
 file's manifest cells.  Output: ``documents``, ``paragraphs``,
@@ -17,27 +25,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import pandas as pd
 
-from . import dedupe, metadata, readers, textfix
-from .errors import EmptyResultError
-from .records import conform
-
-# The modules whose source decides an ingested file's content (cache key).
-CODE_MODULES = ("ingest", "readers", "mojibake", "textfix", "metadata", "records")
-
-
-@dataclass(frozen=True)
-class IngestedFile:
-    """The tables of one raw file, before cross-file duplicate detection."""
-
-    documents: pd.DataFrame
-    paragraphs: pd.DataFrame
-    audit: pd.DataFrame
-    sentences: pd.DataFrame
+from ..errors import EmptyResultError
+from ..records import conform
+from . import metadata, readers, textfix
+from .dedupe import find_duplicates, find_internal_repeats
 
 
 def ingest_file(
@@ -48,7 +43,7 @@ def ingest_file(
     to_simplified: bool = True,
     reflow: bool = True,
     doc_prefix: str | None = None,
-) -> IngestedFile:
+) -> dict[str, pd.DataFrame]:
     """Decode, repair, normalise and date one raw file.
 
     Parameters
@@ -62,11 +57,14 @@ def ingest_file(
     to_simplified, reflow : bool
         Traditional→Simplified conversion and hard-wrap reflow.
     doc_prefix : str, optional
-        Document-id prefix (default: the file stem); see ``doc_prefixes``.
+        Document-id prefix (default: the file stem); ``io.list_sources`` gives
+        each file a unique one.
 
     Returns
     -------
-    IngestedFile
+    dict
+        ``documents``, ``paragraphs``, ``audit`` and ``sentences`` of this
+        file, before cross-file duplicate detection.
 
     Raises
     ------
@@ -76,9 +74,9 @@ def ingest_file(
     Examples
     --------
     >>> f = ingest_file("a.txt", "各位委员：\\n现在，我代表政协贵阳市委员会常务委员\\n会向大会作工作报告。\\n（2025年1月11日）".encode())
-    >>> f.paragraphs["text"].tolist()[1]
+    >>> f["paragraphs"]["text"].tolist()[1]
     '现在，我代表政协贵阳市委员会常务委员会向大会作工作报告。'
-    >>> int(f.documents["year"].iloc[0])
+    >>> int(f["documents"]["year"].iloc[0])
     2025
     """
     hints = dict(hints or {})
@@ -157,24 +155,33 @@ def ingest_file(
                 "warnings": "; ".join(warnings),
             }
         )
-    return IngestedFile(
-        documents=conform(pd.DataFrame(docs), "documents"),
-        paragraphs=conform(pd.DataFrame(paras), "paragraphs"),
-        audit=conform(pd.DataFrame(audits), "audit"),
-        sentences=conform(pd.DataFrame(sents), "sentences"),
-    )
+    return {
+        "documents": conform(pd.DataFrame(docs), "documents"),
+        "paragraphs": conform(pd.DataFrame(paras), "paragraphs"),
+        "audit": conform(pd.DataFrame(audits), "audit"),
+        "sentences": conform(pd.DataFrame(sents), "sentences"),
+    }
 
 
 def combine_files(
-    files: list[IngestedFile],
+    files: list[dict[str, pd.DataFrame]],
     *,
-    dedupe_docs: bool = True,
-    threshold: float = 0.8,
-    num_perm: int = 128,
+    dedupe: bool = True,
+    near_dup_threshold: float = 0.8,
+    minhash_perm: int = 128,
     shingle: int = 5,
     seed: int = 1,
 ) -> dict[str, pd.DataFrame]:
-    """Join per-file tables, make ids unique, find duplicates and internal repeats.
+    """Join per-file tables, find duplicates and internal repeats.
+
+    Parameters
+    ----------
+    files : list of dict
+        What ``ingest_file`` returned for each file, in corpus order.
+    dedupe : bool
+        Group duplicates and count repeated passages once.
+    near_dup_threshold, minhash_perm, shingle, seed
+        Near-duplicate detection (``dedupe.find_duplicates``).
 
     Returns
     -------
@@ -187,20 +194,19 @@ def combine_files(
     EmptyResultError
         When no file produced a document.
     """
-    if not files or all(f.documents.empty for f in files):
+    if not files or all(f["documents"].empty for f in files):
         raise EmptyResultError(
             "No document could be read from the corpus. Check the lines above for the reason per file."
         )
-    docs = pd.concat([f.documents for f in files], ignore_index=True)
-    paras = pd.concat([f.paragraphs for f in files], ignore_index=True)
-    audit = pd.concat([f.audit for f in files], ignore_index=True)
-    sentences = pd.concat([f.sentences for f in files], ignore_index=True)
+    docs, paras, audit, sentences = (
+        pd.concat([f[name] for f in files], ignore_index=True) for name in ("documents", "paragraphs", "audit", "sentences")
+    )
     if docs["doc_id"].duplicated().any():
         dup = docs.loc[docs["doc_id"].duplicated(), "doc_id"].iloc[0]
-        raise ValueError(f"duplicate doc_id {dup}: build ids with doc_prefixes()")  # a bug, not a user error
+        raise ValueError(f"duplicate doc_id {dup}: give each file a unique doc_prefix (io.list_sources)")  # a bug, not a user error
     paras = _mark_internal_repeats(docs, paras)
     repeat_chars = paras[paras["is_repeat"]].groupby("doc_id")["n_chars"].sum()
-    if dedupe_docs and len(repeat_chars):
+    if dedupe and len(repeat_chars):
         # Count a passage the text repeats once: drop the repeating paragraphs
         # (the audit says how much), keep the ids of the rest unchanged.
         paras = paras[~paras["is_repeat"]].copy()
@@ -211,11 +217,11 @@ def combine_files(
         docs.loc[hit, "n_chars"] = docs.loc[hit, "doc_id"].map(paras.groupby("doc_id")["n_chars"].sum())
         docs.loc[hit, "n_paragraphs"] = docs.loc[hit, "doc_id"].map(paras.groupby("doc_id").size())
 
-    if dedupe_docs and len(docs) > 1:
-        dup = dedupe.find_duplicates(
+    if dedupe and len(docs) > 1:
+        dup = find_duplicates(
             docs[["doc_id", "text", "year", "date"]],
-            threshold=threshold,
-            num_perm=num_perm,
+            threshold=near_dup_threshold,
+            num_perm=minhash_perm,
             shingle=shingle,
             seed=seed,
         )
@@ -240,27 +246,11 @@ def combine_files(
     }
 
 
-def doc_prefixes(names: list[str]) -> dict[str, str]:
-    """Map each source name to its document-id prefix: the file stem, or the
-    whole path (``/`` → ``__``) when two files share a stem.
-
-    Examples
-    --------
-    >>> doc_prefixes(["raw/甲.txt", "a/乙.txt", "b/乙.txt"])
-    {'raw/甲.txt': '甲', 'a/乙.txt': 'a__乙', 'b/乙.txt': 'b__乙'}
-    """
-    stems = [PurePosixPath(n).stem for n in names]
-    return {
-        n: stem if stems.count(stem) == 1 else str(PurePosixPath(n).with_suffix("")).replace("/", "__")
-        for n, stem in zip(names, stems)
-    }
-
-
 def _mark_internal_repeats(docs: pd.DataFrame, paras: pd.DataFrame) -> pd.DataFrame:
     """Flag paragraphs that lie inside a span repeating earlier text of the same document."""
     flags = pd.Series(False, index=paras.index)
     for doc_id, text in zip(docs["doc_id"], docs["text"]):
-        spans = dedupe.find_internal_repeats(text)
+        spans = find_internal_repeats(text)
         if not spans:
             continue
         idx = paras.index[paras["doc_id"] == doc_id]

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
 import io
 import json
 import math
@@ -40,12 +39,13 @@ import unicodedata
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import PurePosixPath
 
-from .errors import SourceError
+from ..errors import SourceError
+from .chars import to_simplified
 from .mojibake import char_model
 
 __all__ = ["RawDoc", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "decode_bytes", "read_source"]
@@ -151,13 +151,6 @@ _LOGP_BAD = -25.0  # private use, control characters, U+FFFD
 _IMPLAUSIBLE_PER_CHAR = -12.0
 
 
-@functools.cache
-def _t2s() -> Callable[[str], str]:
-    import opencc
-
-    return opencc.OpenCC("t2s").convert
-
-
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -165,7 +158,7 @@ def _is_cjk(ch: str) -> bool:
 def _logp(text: str) -> float:
     """Log-likelihood of ``text`` under the character model (higher = more plausible Chinese)."""
     m = char_model()
-    text = _t2s()(text)
+    text = to_simplified(text)
     denom = m.total + 0.5 * 21000
     total, prev = 0.0, ""
     for ch in text:

@@ -53,7 +53,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import ftfy
-import opencc
+
+from .chars import to_simplified
 
 __all__ = [
     "ROUTES",
@@ -160,7 +161,7 @@ def char_model() -> CharModel:
     # One OpenCC call over every GBK/Big5 character, one per line, gives a
     # character-level t2s table without phrase conversions.
     chars = sorted({*(_gbk_table()[0].values()), *_big5_chars()})
-    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    converted = to_simplified("\n".join(chars)).split("\n")
     t2s = {a: b for a, b in zip(chars, converted, strict=True) if len(b) == 1 and a != b}
     return CharModel(
         unigram=dict(unigram), start=dict(start), end=dict(end), bigram=dict(bigram), left=dict(left),

@@ -30,13 +30,14 @@ gives 贵阳, not 如说贵阳.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+
+from .. import basedict
 
 DOC_TYPES = ("work_report", "speech", "article", "resolution", "other")
 # Labels other corpora use for our types (manifest ``kind``/``type`` cells).
@@ -193,13 +194,7 @@ def _session_year(term: int, body: str, session: int) -> int | None:
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> tuple[dict[str, int], dict[str, str]]:
     """jieba's default dictionary: word frequencies and POS tags (loaded once)."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict…" lines are noise in CLI output
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok.FREQ, jieba.posseg.POSTokenizer(tok).word_tag_tab
+    return basedict.tokenizer().FREQ, basedict.word_tags()
 
 
 def _place(prefix: str, suffix: str) -> str | None:

@@ -3,7 +3,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.cooccur import assign_periods, build_cooccurrence, to_graph
+from pipeline.network import assign_periods, build_cooccurrence, to_graph
 
 VOCAB = ["协商", "民主", "监督", "委员", "提案", "社区", "园区", "共识"]
 

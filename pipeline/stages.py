@@ -1,0 +1,118 @@
+"""The declared pipeline: one row per stage, read by the one runner loop.
+
+Each ``Stage`` names its pure function, the tables it reads (``inputs``,
+passed by name), the config section whose fields are its keyword params,
+the code modules and lexicon files that decide its result (both go into
+its cache key), and what it writes.  Adding a stage is adding a row;
+``run.run`` has no per-stage code.
+
+| stage    | function                     | inputs                                   | writes |
+|----------|------------------------------|------------------------------------------|--------|
+| read     | ``ingest.ingest_file`` (each raw file, cached per file) | corpus files  | ingest_errors |
+| ingest   | ``ingest.combine_files``     | files                                    | documents, paragraphs, sentences, audit, duplicates |
+| segment  | ``segment.segment_corpus``   | paragraphs + userdict, stopwords         | tokens (Parquet only) |
+| topics   | ``topics.fit_topics``        | tokens, documents                        | topics, topic_assignments, topic_trends |
+| network  | ``network.build_cooccurrence`` | tokens, documents, sentences           | network_nodes, network_edges, GEXF |
+| themes   | ``themes.analyze_themes``    | documents, paragraphs, tokens + themes   | theme_* tables, emerging |
+| report   | ``report.build_report``      | every table, run_info                    | figures, report.html |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from . import basedict, network, report, segment, theme_plots, themes, topics
+from . import ingest as ingest_pkg
+from .ingest import chars, dedupe, metadata, mojibake, readers, textfix
+
+
+@dataclass(frozen=True)
+class LexiconFile:
+    """A lexicon file a stage reads: passed parsed as keyword ``arg``; its text is hashed into the key."""
+
+    arg: str
+    pattern: str  # file name in the lexicon folder, or a glob (stopwords*.txt)
+    parse: Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One artifact: ``kind`` is ``table`` (Parquet + CSV), ``parquet``, ``gexf``, ``figures`` or ``html``."""
+
+    name: str
+    kind: str = "table"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One declared stage.
+
+    ``func(**inputs, **params, **lexicon)`` returns ``{name: value}``.  With
+    ``per_file`` set (the file suffixes it reads), the runner calls
+    ``func(name, data, hints, doc_prefix=…, **params)`` once per raw file,
+    caches each file's result, and passes the list on as ``files``.
+    """
+
+    name: str
+    func: Callable[..., dict]
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[Output, ...] = ()
+    config: str | None = None  # config section; its fields are the params
+    params: tuple[str, ...] | None = None  # a subset of the section (None: all of it)
+    unkeyed: tuple[str, ...] = ()  # params that cannot change the result (worker counts)
+    modules: tuple[ModuleType, ...] = ()  # source hashed into the cache key
+    lexicon: tuple[LexiconFile, ...] = ()
+    per_file: frozenset[str] | None = None
+    cache: bool = True  # False: recomputed every run (the report embeds the run's manifest)
+
+
+_INGEST_CODE = (ingest_pkg, readers, mojibake, chars, textfix, metadata, basedict)
+_TABLES = ("documents", "paragraphs", "sentences", "audit", "duplicates", "ingest_errors", "tokens",
+           "topics", "topic_assignments", "topic_trends", "network_nodes", "network_edges",
+           "theme_hits", "theme_docs", "theme_years", "theme_first", "theme_groups", "emerging")
+
+PIPELINE: tuple[Stage, ...] = (
+    Stage(
+        "read", ingest_pkg.ingest_file, per_file=readers.SUPPORTED_SUFFIXES,
+        outputs=(Output("ingest_errors"),), config="ingest", params=("to_simplified", "reflow"),
+        modules=_INGEST_CODE,
+    ),
+    Stage(
+        "ingest", ingest_pkg.combine_files, inputs=("files",),
+        outputs=tuple(Output(n) for n in ("documents", "paragraphs", "sentences", "audit", "duplicates")),
+        config="ingest", params=("dedupe", "near_dup_threshold", "minhash_perm", "shingle", "seed"),
+        modules=(*_INGEST_CODE, dedupe),
+    ),
+    Stage(
+        "segment", segment.segment_corpus, inputs=("paragraphs",),
+        outputs=(Output("tokens", "parquet"),),  # millions of rows: Parquet only
+        config="segment", unkeyed=("workers",), modules=(segment, basedict),
+        lexicon=(LexiconFile("userdict", "userdict.txt", segment.parse_userdict),
+                 LexiconFile("stopwords", "stopwords*.txt", segment.parse_stopwords)),
+    ),
+    Stage(
+        "topics", topics.fit_topics, inputs=("tokens", "documents"),
+        outputs=tuple(Output(n) for n in ("topics", "topic_assignments", "topic_trends")),
+        config="topics", modules=(topics,),
+    ),
+    Stage(
+        "network", network.build_cooccurrence, inputs=("tokens", "documents", "sentences"),
+        outputs=(Output("network_nodes"), Output("network_edges"), Output("network", "gexf")),
+        config="network", modules=(network,),
+    ),
+    Stage(
+        "themes", themes.analyze_themes, inputs=("documents", "paragraphs", "tokens"),
+        outputs=tuple(Output(n) for n in ("theme_hits", "theme_docs", "theme_years", "theme_first",
+                                          "theme_groups", "emerging")),
+        config="themes", modules=(themes,),
+        lexicon=(LexiconFile("themes", "themes.toml", themes.parse_themes),),
+    ),
+    Stage(
+        "report", report.build_report, inputs=(*(t for t in _TABLES if t != "tokens"), "run_info"),
+        outputs=(Output("figures", "figures"), Output("report.html", "html")),
+        config="report", modules=(report, theme_plots), cache=False,
+    ),
+)
