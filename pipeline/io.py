@@ -259,13 +259,6 @@ def write_table(outputs: Path, name: str, df: pd.DataFrame, *, csv_too: bool = T
     return path
 
 
-def write_figure(path_stem: Path, fig, *, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save a matplotlib figure as PNG and SVG atomically."""
-    from .plotting import figure_bytes
-
-    return [write_bytes(path_stem.with_suffix(f".{fmt}"), figure_bytes(fig, fmt)) for fmt in formats]
-
-
 def list_tables(outputs: Path) -> list[str]:
     """Names of the tables a finished run wrote."""
     return sorted(p.stem for p in (outputs / "tables").glob("*.parquet"))

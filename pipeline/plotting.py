@@ -45,6 +45,7 @@ def _rc() -> dict:
         "font.sans-serif": [cjk_font_name(), "DejaVu Sans"],
         "axes.unicode_minus": False,  # the CJK font has no U+2212 glyph
         "svg.fonttype": "none",  # keep SVG text as text, searchable
+        "svg.hashsalt": "cppcc-pipeline",  # fixed clip-path ids: the same input gives the same SVG bytes
         "figure.dpi": 110,
     }
 
@@ -52,8 +53,9 @@ def _rc() -> dict:
 def cjk_style(plot: Callable[P, R]) -> Callable[P, R]:
     """Run a plotting function under the CJK font settings, restoring the caller's rcParams after.
 
-    A text's font is fixed when the text is created, so the figure keeps the
-    CJK font after the context ends; an analyst's own figures are untouched.
+    The CJK family is also named on every text of the returned figure, so it
+    still renders as glyphs when drawn later (in Jupyter, say); an analyst's
+    own figures are untouched.
 
     Examples
     --------
@@ -73,8 +75,9 @@ def cjk_style(plot: Callable[P, R]) -> Callable[P, R]:
         if hasattr(fig, "findobj"):
             # "sans-serif" is looked up when the figure is drawn, i.e. after the
             # context: name the CJK font on every text so it survives.
+            family = _rc()["font.sans-serif"]
             for text in fig.findobj(matplotlib.text.Text):
-                text.set_fontfamily(_rc()["font.sans-serif"])
+                text.set_fontfamily(family)
         return fig
 
     return styled

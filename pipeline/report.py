@@ -243,10 +243,11 @@ def build_report(*, run_info: dict, title: str, kwic_rows: int = 200, seed: int 
     Returns
     -------
     dict
-        ``figures`` (``{name: Figure}``, written as PNG and SVG) and
-        ``report.html`` (the page, figures embedded as PNG).
+        ``figures`` (``{name: {"png": bytes, "svg": bytes}}``, each format
+        rendered once) and ``report.html`` (the page, figures embedded as PNG).
     """
-    figures = make_figures(tables, seed=seed)
-    pngs = {name: figure_bytes(fig, "png") for name, fig in figures.items()}
-    html = render_report(tables, pngs, run_info=run_info, title=title, kwic_rows=kwic_rows)
+    figures = {name: {fmt: figure_bytes(fig, fmt) for fmt in ("png", "svg")}
+               for name, fig in make_figures(tables, seed=seed).items()}
+    html = render_report(tables, {name: f["png"] for name, f in figures.items()}, run_info=run_info,
+                         title=title, kwic_rows=kwic_rows)
     return {"figures": figures, "report.html": html}

@@ -200,8 +200,9 @@ def _write_gexf(out: Path, _name: str, values: dict) -> None:
 
 
 def _write_figures(out: Path, name: str, values: dict) -> None:
-    for fig_name, fig in values[name].items():
-        io.write_figure(out / "figures" / fig_name, fig)
+    for fig_name, rendered in values[name].items():
+        for fmt, data in rendered.items():
+            io.write_bytes(out / "figures" / f"{fig_name}.{fmt}", data)
 
 
 WRITERS: dict[str, Callable[[Path, str, dict], object]] = {

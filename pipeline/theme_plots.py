@@ -3,7 +3,7 @@
 Input: ``theme_years`` and ``theme_groups`` from ``themes.track_themes``.
 Each function returns a ``matplotlib.figure.Figure`` built without
 pyplot (so nothing accumulates in a global figure registry); the caller
-saves it (``io.write_figure``).  Chinese labels use the bundled CJK font
+saves it (``plotting.figure_bytes``).  Chinese labels use the bundled CJK font
 (``plotting.cjk_style``).
 """
 
