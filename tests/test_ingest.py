@@ -128,7 +128,7 @@ def test_stubs_are_flagged_and_boilerplate_moves_to_source_meta(tmp_path):
     for k, year in enumerate((2019, 2020)):
         (folder / f"{year}.txt").write_text(_report(year, k) + "\n" + footer, encoding="utf-8")
     (folder / "stub.txt").write_text("论联合政府的版本包括：\n论联合政府（1945年），中共七大报告", encoding="utf-8")
-    tables = _ingest(tmp_path, Path("c"), boilerplate_min_docs=2)
+    tables = _ingest(tmp_path, Path("c"))
     docs = tables["documents"].set_index("doc_id")
     assert docs["is_stub"].to_dict() == {"2019": False, "2020": False, "stub": True}
     assert "stub: fewer than 200 characters" in tables["audit"].set_index("doc_id").at["stub", "warnings"]
@@ -141,3 +141,33 @@ def test_stubs_are_flagged_and_boilerplate_moves_to_source_meta(tmp_path):
     from pipeline.records import canonical
     assert sorted(canonical(tables["documents"])["doc_id"]) == ["2019", "2020"]
     assert len(canonical(_ingest(tmp_path, Path("c"), min_chars=0, boilerplate_min_docs=2)["documents"])) == 3
+
+
+def test_several_corpus_folders_keep_ids_unique(tmp_path):
+    for k, name in enumerate(("wiki", "hprc")):
+        (tmp_path / name / "by_year").mkdir(parents=True)
+        (tmp_path / name / "by_year" / "2019.txt").write_text(_report(2019, k), encoding="utf-8")
+        (tmp_path / name / "by_year" / f"{2020 + k}.txt").write_text(_report(2020 + k, k + 2), encoding="utf-8")
+    (tmp_path / "hprc" / "manifest.tsv").write_text("file\tyear\tdoc_type\nby_year/2019.txt\t2019\twork_report\n", encoding="utf-8")
+    cfg = Config(root=tmp_path, corpus=Path("wiki"), corpora=("hprc",), outputs=tmp_path / "out", progress=False)
+    docs = run(cfg, until="ingest").tables["documents"].set_index("doc_id")
+    # Same file names in both folders: ids from the labelled paths; hprc's manifest lists one file only.
+    assert sorted(docs.index) == ["2020", "hprc__by_year__2019", "wiki__by_year__2019"]
+    assert docs.at["hprc__by_year__2019", "source_file"] == "hprc/by_year/2019.txt"
+    assert docs.at["hprc__by_year__2019", "year_source"] == "manifest"
+    with pytest.raises(ConfigError, match="cannot be combined with several corpus folders"):
+        run(cfg.with_overrides({"manifest": "hprc/manifest.tsv"}), until="ingest")
+
+
+def test_shipped_national_manifest_is_the_benchmarks():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_national
+
+    if not bench_national.CORPORA.is_dir():
+        pytest.skip("../shared/corpora not present")
+    shipped = pd.read_csv(ROOT / "examples" / "national_manifest.csv", dtype=str)
+    assert len(shipped) == 105
+    for rel in shipped["file"]:
+        assert (bench_national.CORPORA / rel).is_file()

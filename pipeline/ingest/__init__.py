@@ -249,7 +249,7 @@ def combine_files(
     seed: int = 1,
     dup_across_years: bool = False,
     min_chars: int = 200,
-    boilerplate_min_docs: int = 3,
+    boilerplate_min_docs: int = 2,
 ) -> dict[str, pd.DataFrame]:
     """Join per-file tables, find duplicates, compilations and internal repeats.
 

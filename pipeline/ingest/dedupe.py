@@ -223,7 +223,8 @@ def find_boilerplate(paragraphs: pd.DataFrame, sources: Mapping[str, str], *, mi
     among the first or last ``edge`` paragraphs of at least ``min_docs``
     documents of one source (a folder, or one tabular file), is at least
     ``min_chars`` long, and either carries a notice word (公有领域, 版权,
-    转载 …) or recurs in at least half of that source's documents.
+    转载 …) or recurs in at least half of the documents of a source that
+    has six or more.
 
     Parameters
     ----------
@@ -261,7 +262,7 @@ def find_boilerplate(paragraphs: pd.DataFrame, sources: Mapping[str, str], *, mi
     table = pd.DataFrame({"src": src, "key": key, "doc_id": cand["doc_id"]})
     spread = table.groupby(["src", "key"])["doc_id"].transform("nunique")
     notice = key.str.contains(_NOTICE_RE)
-    most = spread >= 0.5 * src.map(n_docs)
+    most = (spread >= 0.5 * src.map(n_docs)) & (src.map(n_docs) >= 6)
     flags.loc[cand.index] = ((spread >= min_docs) & (notice | most)).to_numpy()
     return flags
 
