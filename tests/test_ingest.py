@@ -56,6 +56,12 @@ def test_manifest_addresses_rows_by_number_or_id(tmp_path):
     assert docs["year_source"].tolist() == ["manifest", "manifest"]
     assert docs.at["congress#0", "year_evidence"] == "manifest (stated): 一大 1921年7月"
     assert docs.at["congress#1", "year_evidence"] == "manifest: year=1945"
+    # A row the file does not have is named in the audit; rows of a text file are an error line.
+    (tmp_path / "c" / "a.txt").write_text("各位委员：", encoding="utf-8")
+    (tmp_path / "c" / "manifest.csv").write_text("file,year\ncongress.jsonl#0,1921\ncongress.jsonl#9,1999\na.txt#1,2020\n", encoding="utf-8")
+    res = run(Config(root=tmp_path, corpus=Path("c"), outputs=tmp_path / "out", progress=False), until="ingest")
+    assert "manifest rows not in the file: 9 (to name rows by a field, set ingest.fields.id)" in res.tables["audit"]["warnings"].iloc[0]
+    assert res.skipped == [("a.txt", "the manifest names rows of it (1) but it is not a table (CSV/TSV/JSONL): list it without #row")]
 
 
 def test_year_source_and_evidence_always_agree(tmp_path):

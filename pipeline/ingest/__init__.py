@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from warnings import warn
 from pathlib import PurePosixPath
+from warnings import warn
 
 import pandas as pd
 
-from ..errors import EmptyResultError
+from ..errors import EmptyResultError, SourceError
 from ..records import conform
 from . import metadata, readers, textfix
 from .dedupe import find_boilerplate, find_duplicates, find_internal_repeats
@@ -89,9 +89,13 @@ def ingest_file(
     raws = readers.read_source(name, data)
     id_field = fields.get("map", {}).get("id")
     missing = _missing_fields(raws, fields)
+    if rows and raws[0].source_row is None:
+        raise SourceError(name, f"the manifest names rows of it ({', '.join(sorted(rows))}) but it is not a table "
+                                "(CSV/TSV/JSONL): list it without #row")
+    found: set[str] = set()
     for raw in raws:
         doc_id = stem if raw.source_row is None else f"{stem}#{raw.source_row}"
-        row_hints = _row_hints(raw, rows, id_field)
+        row_hints = _row_hints(raw, rows, id_field, found)
         if rows_only and row_hints is None:
             continue  # the manifest lists some rows of this file, not this one
         clean = textfix.clean_document(raw.text, to_simplified=to_simplified, reflow=reflow)
@@ -167,6 +171,13 @@ def ingest_file(
                 "warnings": "; ".join(warnings),
             }
         )
+    if set(rows) - found:
+        lost = ", ".join(sorted(set(rows) - found))
+        hint = "" if id_field else " (to name rows by a field, set ingest.fields.id)"
+        if audits:
+            audits[0]["warnings"] = "; ".join(filter(None, [audits[0]["warnings"], f"manifest rows not in the file: {lost}{hint}"]))
+        else:
+            raise SourceError(name, f"none of the rows the manifest names ({lost}) is in the file{hint}")
     return {
         "documents": conform(pd.DataFrame(docs), "documents"),
         "paragraphs": conform(pd.DataFrame(paras), "paragraphs"),
@@ -179,14 +190,15 @@ def ingest_file(
 _TEXT_FIELDS = ("title", "organisation", "city", "speaker")
 
 
-def _row_hints(raw: readers.RawDoc, rows: Mapping[str, Mapping[str, str]], id_field: str | None) -> dict | None:
+def _row_hints(raw: readers.RawDoc, rows: Mapping[str, Mapping[str, str]], id_field: str | None,
+               found: set[str]) -> dict | None:
     """The manifest cells of this row (``file#4`` or ``file#<id>``), or None when no row names it."""
     if raw.source_row is None or not rows:
         return None
-    if str(raw.source_row) in rows:
-        return dict(rows[str(raw.source_row)])
-    if id_field and raw.meta.get(id_field) in rows:
-        return dict(rows[raw.meta[id_field]])
+    for key in (str(raw.source_row), raw.meta.get(id_field) if id_field else None):
+        if key is not None and key in rows:
+            found.add(key)
+            return dict(rows[key])
     return None
 
 
