@@ -216,3 +216,62 @@ def test_errors():
     one = pd.DataFrame({"doc_id": ["d"], "para_id": ["d:p0"], "text": ["协商"]})
     with pytest.raises(ConfigError, match="pos=False"):
         segment_docs(one, segmenter=seg, stopwords=frozenset(), pos_keep=("n",))
+
+
+# --------------------------------------------------------------------------- no lexicon term split (issue 10)
+
+_OVERLAP_DICT = "中央八项规定 3000 nz\n八项规定精神 3000 nz\n文化强国 3000 nz\n强国建设 3000 nz\n反右派斗争 3000 nz\n协商民主 3000 nz"
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_overlapping_dictionary_words_never_split_a_term(backend):
+    # Cases the issue found: without protection jieba's DAG prefers the
+    # overlapping word, with it the leftmost longest lexicon term is whole.
+    terms = [t.word for t in parse_userdict(_OVERLAP_DICT)]
+    cases = {
+        "推进文化强国建设": ["推进", "文化强国", "建设"],
+        "反右派斗争扩大化": ["反右派斗争", "扩大化"],
+        "落实中央八项规定精神": ["落实", "中央八项规定", "精神"],
+    }
+    before = build_segmenter(_OVERLAP_DICT, backend=backend, protect_terms=False)
+    after = build_segmenter(_OVERLAP_DICT, backend=backend)
+    assert [t[0] for t in before.cut("推进文化强国建设")] == ["推进", "文化", "强国建设"]  # the bug
+    for text, want in cases.items():
+        toks = [t[0] for t in after.cut(text)]
+        assert toks == want
+        assert {st for _, _, st in segment.term_splits(text, toks, terms)} <= {"whole", "inside", "overlap"}
+    # 八项规定精神 loses to the leftmost 中央八项规定: reported as overlap, not split.
+    assert ("八项规定精神", 4, "overlap") in segment.term_splits("落实中央八项规定精神", cases["落实中央八项规定精神"], terms)
+
+
+def test_term_splits_counts_plain_search_occurrences():
+    terms = ["文化强国", "强国", "协商"]
+    rows = segment.term_splits("文化强国，强国，协商议事", ["文化", "强国", "，", "强国", "，", "协商议事"], terms)
+    assert rows == [("文化强国", 0, "split"), ("强国", 2, "whole"), ("强国", 5, "whole"), ("协商", 8, "split")]
+    with pytest.raises(ValueError):
+        segment.term_splits("文化", ["文"], terms)
+
+
+def _lexicon_text(draw_terms, fillers):
+    return st.lists(st.sampled_from(draw_terms) | st.sampled_from(fillers), max_size=12).map("".join)
+
+
+_TERMS = [t.word for t in parse_userdict(USERDICT)]
+_FILL = ["的", "中央", "建设", "加", "扩", "优", "务", "精神", "，", "。", "推进", "文化", "国", "强", "A1", " "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(_lexicon_text(_TERMS, _FILL))
+def test_no_project_lexicon_term_is_split(segs, text):
+    # Random juxtapositions of the project's lexicon terms and neighbours
+    # that form overlapping dictionary words; both backends agree.
+    for hmm in (True, False):
+        a, b = segs[("jieba", hmm)].cut(text), segs[("rjieba", hmm)].cut(text)
+        assert a == b
+        toks = [t[0] for t in a]
+        assert [r for r in segment.term_splits(text, toks, _TERMS) if r[2] == "split"] == []
+
+
+def test_protected_segmenter_pickles_with_its_setting():
+    seg = build_segmenter(_OVERLAP_DICT, backend="jieba", protect_terms=False)
+    assert pickle.loads(pickle.dumps(seg)).protect_terms is False
