@@ -34,7 +34,7 @@ class IngestConfig:
 class SelectConfig:
     """Which documents every corpus-level stage counts (``pipeline/selection.py``)."""
 
-    doc_types: tuple[str, ...] = ()  # empty: work_report when the corpus has any, else every type
+    doc_types: tuple[str, ...] = ()  # empty: work_report when at least half the documents are work reports, else every type
     min_chars: int = 0  # shorter documents are not counted (0: no minimum)
     drop_stubs: bool = True  # leave out documents ingest flagged is_stub
 
@@ -91,7 +91,7 @@ class ThemesConfig:
 class ReportConfig:
     """Figures and the HTML report."""
 
-    title: str = "政协工作报告文本分析"
+    title: str = ""  # empty: derived from the corpus (organisation, document type, years)
     kwic_rows: int = 200  # KWIC lines shown per theme in the HTML (the CSV has all)
     seed: int = 42  # network figure layout
 

@@ -10,7 +10,10 @@ what was left out and why.
 Why a selection at all: a national corpus that pools twenty 500-character
 NPC resolutions (决议) with the work reports makes a year with only a
 resolution look like a spike (every theme it names gets ~20 per 10k).
-By default only work reports are counted when the corpus has any.
+By default only work reports are counted when they make up at least half
+of the corpus; a corpus of mostly articles and speeches (the sample: one
+work report among five texts) is counted whole, since keeping its one
+report alone would leave nothing to compare.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ def select_documents(
     documents : DataFrame
         Ingest table with ``doc_id``, ``doc_type``, ``n_chars``.
     doc_types : tuple of str
-        Document types counted.  Empty: ``work_report`` when the corpus
-        has at least one, else every type.
+        Document types counted.  Empty: ``work_report`` when at least half
+        the documents are work reports, else every type.
     min_chars : int
         Documents shorter than this many characters are not counted (0: no minimum).
     drop_stubs : bool
@@ -71,7 +74,8 @@ def select_documents(
     if min_chars < 0:
         raise ConfigError(f"select.min_chars must be ≥ 0, not {min_chars}. Use 0 for no minimum.")
     types = documents["doc_type"].astype("string").fillna("")
-    wanted = set(doc_types) if doc_types else ({WORK_REPORT} if (types == WORK_REPORT).any() else set(types))
+    mostly_reports = len(types) > 0 and (types == WORK_REPORT).mean() >= 0.5
+    wanted = set(doc_types) if doc_types else ({WORK_REPORT} if mostly_reports else set(types))
     reasons = pd.Series("", index=documents.index, dtype="string")
     reasons = reasons.mask(~types.isin(wanted), "doc_type=" + types.replace("", "unknown"))
     if min_chars:
