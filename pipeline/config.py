@@ -56,6 +56,15 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class SelectConfig:
+    """Which documents every corpus-level stage counts (``pipeline/selection.py``)."""
+
+    doc_types: tuple[str, ...] = ()  # empty: work_report when at least half the documents are work reports, else every type
+    min_chars: int = 0  # shorter documents are not counted (0: no minimum)
+    drop_stubs: bool = True  # leave out documents ingest flagged is_stub
+
+
+@dataclass(frozen=True)
 class SegmentConfig:
     """jieba segmentation with the domain lexicon."""
 
@@ -100,13 +109,14 @@ class ThemesConfig:
     emerging_top_n: int = 30
     emerging_period: str = "year"  # year or a span such as "5y": what each period is compared with
     emerging_burst: bool = True  # also flag Kleinberg bursts (the ``burst`` column)
+    min_rate_chars: int = 5000  # a year with less text gets rate_ok = false (marked in the trend figure)
 
 
 @dataclass(frozen=True)
 class ReportConfig:
     """Figures and the HTML report."""
 
-    title: str = "政协工作报告文本分析"
+    title: str = ""  # empty: derived from the corpus (organisation, document type, years)
     kwic_rows: int = 200  # KWIC lines shown per theme in the HTML (the CSV has all)
     seed: int = 42  # network figure layout
 
@@ -131,6 +141,7 @@ class Config:
     cache: bool = True
     progress: bool = True
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    select: SelectConfig = field(default_factory=SelectConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     topics: TopicsConfig = field(default_factory=TopicsConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)

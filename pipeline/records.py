@@ -65,7 +65,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("repeat_chars", "Int64", "Characters of passages the document repeats inside itself, counted once."),
         ("is_compilation", "boolean", "True for a file that holds several other documents of the corpus (one file of every yearly report): its parts are counted, it is not."),
         ("contained_in", "string", "The compilation holding this document, or a document of another year that holds it (both counted; see `duplicates`); empty otherwise."),
-        ("is_stub", "boolean", "True when the text is shorter than ingest.min_chars (a disambiguation page, a title only): kept, listed, not counted."),
+        ("is_stub", "boolean", "True when the text is shorter than ingest.min_chars (a disambiguation page, a title only): kept and listed; the selection leaves it out (select.drop_stubs)."),
+        ("in_analysis", "boolean", "True if the corpus selection counts the document (select stage; see `[select]`)."),
+        ("excluded_reason", "string", "Why the selection leaves it out (`doc_type=resolution`, `n_chars<2000`, `stub`); empty if counted."),
     ),
     "paragraphs": _cols(
         ("doc_id", "string", "Document id."),
@@ -210,6 +212,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("token_count", "Int64", "Hits counted on tokens, for comparison."),
         ("n_paras", "Int64", "Paragraphs of the year."),
         ("paras_with", "Int64", "Paragraphs with a hit."),
+        ("per_10k_low", "float64", "Lower end of the 95 % exact Poisson interval of `per_10k`."),
+        ("per_10k_high", "float64", "Upper end of that interval (wide when `n_chars` is small)."),
+        ("rate_ok", "boolean", "False when `n_chars` < themes.min_rate_chars: too little text to compare the rate."),
     ),
     "theme_groups": _cols(
         ("theme", "string", "Theme name."),
@@ -225,6 +230,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("paras_with", "Int64", "Paragraphs with a hit."),
         ("per_10k", "float64", "Pooled rate per 10,000 characters."),
         ("para_share", "float64", "paras_with / n_paras."),
+        ("per_10k_low", "float64", "Lower end of the 95 % exact Poisson interval of `per_10k`."),
+        ("per_10k_high", "float64", "Upper end of that interval (wide when `n_chars` is small)."),
+        ("rate_ok", "boolean", "False when `n_chars` < themes.min_rate_chars: too little text to compare the rate."),
     ),
     "theme_first": _cols(
         ("theme", "string", "Theme name."),
@@ -303,24 +311,26 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def canonical(documents: pd.DataFrame) -> pd.DataFrame:
-    """The documents that count: one per duplicate group, no compilations, no stubs.
+    """The documents that count: one per duplicate group (no compilation), within the corpus selection.
 
     A table without ``is_canonical`` (built by hand, before dedupe) counts
     every row; a missing value counts too, because only dedupe can decide
-    that a document is a copy.
+    that a document is a copy.  Documents the select stage left out
+    (``in_analysis`` False) do not count either, so every corpus-level
+    stage stands on the same documents.
 
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["甲", "乙", "丙"], "is_canonical": pd.array([True, False, None], dtype="boolean")})
     >>> canonical(docs)["doc_id"].tolist()
     ['甲', '丙']
+    >>> canonical(docs.assign(in_analysis=[True, True, False]))["doc_id"].tolist()
+    ['甲']
     """
     keep = pd.Series(True, index=documents.index)
-    if "is_canonical" in documents.columns:
-        keep &= documents["is_canonical"].astype("boolean").fillna(True).astype(bool)
-    if "is_stub" in documents.columns:
-        # Stubs (a disambiguation page, a title only) would give absurd rates.
-        keep &= ~documents["is_stub"].astype("boolean").fillna(False).astype(bool)
+    for col in ("is_canonical", "in_analysis"):
+        if col in documents.columns:
+            keep &= documents[col].astype("boolean").fillna(True).astype(bool)
     return documents[keep]
 
 

@@ -143,10 +143,11 @@ def test_stubs_are_flagged_and_boilerplate_moves_to_source_meta(tmp_path):
         assert json.loads(docs.at[d, "source_meta"])["boilerplate"] == footer
         assert docs.at[d, "n_chars"] == len(docs.at[d, "text"].replace("\n", ""))
     assert not tables["paragraphs"]["text"].str.contains("公有领域").any()
-    # Stubs are not counted; min_chars=0 counts everything.
+    # The selection leaves stubs out; min_chars=0 flags none.
     from pipeline.records import canonical
-    assert sorted(canonical(tables["documents"])["doc_id"]) == ["2019", "2020"]
-    assert len(canonical(_ingest(tmp_path, Path("c"), min_chars=0, boilerplate_min_docs=2)["documents"])) == 3
+    cfg = Config(root=tmp_path, corpus=Path("c"), outputs=tmp_path / "out", progress=False)
+    assert sorted(canonical(run(cfg, until="select").tables["documents"])["doc_id"]) == ["2019", "2020"]
+    assert not _ingest(tmp_path, Path("c"), min_chars=0)["documents"]["is_stub"].any()
 
 
 def test_several_corpus_folders_keep_ids_unique(tmp_path):
