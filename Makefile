@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(BIN)/python -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes notebook clean
+.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-corpora notebook clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-15s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ test: $(STAMP) ## Run the test suite (doctests included)
 lint: $(STAMP) ## Ruff over the code and tests
 	$(BIN)/ruff check pipeline tests bench
 
-bench: bench-ingest bench-segment bench-themes ## Every benchmark (slow; prints tables)
+bench: bench-ingest bench-segment bench-themes bench-corpora ## Every benchmark (slow; prints tables)
 
 bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest throughput on ../shared/corpora
 	$(BIN)/python bench/bench_mojibake.py
@@ -40,6 +40,9 @@ bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest
 	$(BIN)/python bench/bench_textfix.py
 	$(BIN)/python bench/bench_dedupe.py
 	$(BIN)/python bench/bench_ingest.py
+
+bench-corpora: $(STAMP) ## Whole ../shared/corpora, several sources, compilations, stubs (CPC=path/to/cpc_congress_reports.jsonl adds the party congresses)
+	$(BIN)/python bench/bench_corpora.py $(if $(CPC),--cpc $(CPC))
 
 bench-segment: $(STAMP) ## Segmentation throughput: pure jieba vs the fast backend
 	$(BIN)/python bench/bench_segment.py

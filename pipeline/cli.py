@@ -44,7 +44,9 @@ def _parse_sets(values: tuple[str, ...]) -> dict:
 def corpus_options(f):
     """Options shared by every stage command."""
     opts = [
-        click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder (raw files in it or in its raw/ subfolder). Default: corpus/."),
+        click.option("--corpus", type=click.Path(path_type=Path), multiple=True,
+                     help="Corpus folder (raw files in it or in its raw/ subfolder); repeat it to read several folders together, "
+                          "each with its own manifest. Default: corpus/."),
         click.option("--manifest", type=click.Path(path_type=Path), help="CSV/TSV manifest (default: manifest.csv or manifest.tsv in the corpus folder)."),
         click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML config file (see pipeline.toml). Default: pipeline.toml if present."),
         click.option("--outputs", type=click.Path(path_type=Path), help="Outputs folder. Default: outputs/."),
@@ -74,7 +76,10 @@ def _config(corpus, manifest, config_file, outputs, lexicon, sets, no_cache, qui
     if config_file is None and Path("pipeline.toml").is_file():
         config_file = Path("pipeline.toml")
     overrides = _parse_sets(sets)
-    for key, value in (("corpus", corpus), ("manifest", manifest), ("outputs", outputs), ("lexicon", lexicon)):
+    if corpus:
+        overrides["corpus"] = str(corpus[0])
+        overrides["corpora"] = [str(c) for c in corpus[1:]]
+    for key, value in (("manifest", manifest), ("outputs", outputs), ("lexicon", lexicon)):
         if value is not None:
             overrides[key] = str(value)
     if no_cache:

@@ -49,8 +49,9 @@ class IngestConfig:
     minhash_perm: int = 128
     shingle: int = 5
     seed: int = 1
+    dup_across_years: bool = False  # let a duplicate group join documents of different years
     min_chars: int = 200  # shorter documents are stubs: kept and flagged (is_stub), not counted; 0 = off
-    boilerplate_min_docs: int = 3  # a paragraph repeated verbatim in this many documents of one source folder is boilerplate
+    boilerplate_min_docs: int = 2  # a head/tail notice paragraph (公有领域, 版权 …) in this many documents of one source is boilerplate; 0 = off
     fields: FieldsConfig = field(default_factory=FieldsConfig)
 
 

@@ -57,12 +57,15 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("n_chars", "Int64", "Characters of normalised text."),
         ("n_paragraphs", "Int64", "Paragraphs of normalised text."),
         ("dup_group", "string", "Duplicate group id shared by exact/near duplicates; empty if unique."),
-        ("dup_kind", "string", "exact, near or empty."),
-        ("is_canonical", "boolean", "False for every non-first member of a duplicate group."),
+        ("dup_kind", "string", "exact, near, compilation or empty."),
+        ("is_canonical", "boolean", "False for every non-first member of a duplicate group, and for a compilation."),
         ("text", "string", "Normalised text: paragraphs joined by a newline."),
         ("source_meta", "string", "JSON: what the reader and clean-up moved out of the text (editor, keywords, breadcrumb, url, …)."),
         ("similarity", "float64", "Estimated Jaccard similarity to the canonical member of the duplicate group."),
         ("repeat_chars", "Int64", "Characters of passages the document repeats inside itself, counted once."),
+        ("is_compilation", "boolean", "True for a file that holds several other documents of the corpus (one file of every yearly report): its parts are counted, it is not."),
+        ("contained_in", "string", "The compilation holding this document, or a document of another year that holds it (both counted; see `duplicates`); empty otherwise."),
+        ("is_stub", "boolean", "True when the text is shorter than ingest.min_chars (a disambiguation page, a title only): kept and listed; the selection leaves it out (select.drop_stubs)."),
         ("in_analysis", "boolean", "True if the corpus selection counts the document (select stage; see `[select]`)."),
         ("excluded_reason", "string", "Why the selection leaves it out (`doc_type=resolution`, `n_chars<2000`, `stub`); empty if counted."),
     ),
@@ -87,13 +90,13 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
     "duplicates": _cols(
         ("dup_group", "string", "Duplicate group id."),
-        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles)."),
+        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles); for `in-…` groups: compilation or container (the holder), contained (a part of a compilation) or other_year (held by a document of another year)."),
         ("doc_id", "string", "Member document."),
         ("source_file", "string", "Its raw file."),
         ("year", "Int64", "Its year."),
         ("n_chars", "Int64", "Its length."),
         ("is_canonical", "boolean", "True for the member counted in analysis (the most complete text)."),
-        ("similarity", "float64", "Jaccard similarity of 5-gram shingles to the canonical member."),
+        ("similarity", "float64", "Jaccard similarity of 5-gram shingles to the canonical member; in `in-…` groups, the share of the document found in its holder."),
     ),
     "ingest_errors": _cols(
         ("source_file", "string", "A raw file that could not be read."),
@@ -308,7 +311,7 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def canonical(documents: pd.DataFrame) -> pd.DataFrame:
-    """The documents that count: one per duplicate group, within the corpus selection.
+    """The documents that count: one per duplicate group (no compilation), within the corpus selection.
 
     A table without ``is_canonical`` (built by hand, before dedupe) counts
     every row; a missing value counts too, because only dedupe can decide

@@ -84,7 +84,8 @@ PIPELINE: tuple[Stage, ...] = (
     Stage(
         "ingest", ingest_pkg.combine_files, inputs=("files",),
         outputs=tuple(Output(n) for n in ("documents", "paragraphs", "sentences", "audit", "duplicates")),
-        config="ingest", params=("dedupe", "near_dup_threshold", "minhash_perm", "shingle", "seed"),
+        config="ingest", params=("dedupe", "near_dup_threshold", "minhash_perm", "shingle", "seed",
+                                  "dup_across_years", "min_chars", "boilerplate_min_docs"),
         modules=(*_INGEST_CODE, dedupe),
     ),
     Stage(
