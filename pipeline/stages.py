@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from . import basedict, network, report, segment, selection, theme_plots, themes, topics
+from . import basedict, network, report, segment, selection, theme_plots, themes, topic_plots, topics
 from . import ingest as ingest_pkg
 from .ingest import chars, dedupe, metadata, mojibake, readers, textfix
 
@@ -120,6 +120,6 @@ PIPELINE: tuple[Stage, ...] = (
     Stage(
         "report", report.build_report, inputs=(*(t for t in _TABLES if t != "tokens"), "run_info"),
         outputs=(Output("figures", "figures"), Output("report.html", "html")),
-        config="report", modules=(report, theme_plots), cache=False,
+        config="report", modules=(report, theme_plots, topic_plots), cache=False,
     ),
 )
