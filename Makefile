@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(BIN)/python -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-corpora notebook clean
+.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-corpora notebook clean bench-topics
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-15s %s\n", $$1, $$2}'
@@ -62,3 +62,6 @@ notebook: $(STAMP) ## Open Jupyter on notebooks/ (installs jupyterlab into .venv
 
 clean: ## Remove generated outputs (keeps the cache) 
 	find outputs -mindepth 1 -maxdepth 1 ! -name README.md ! -name cache -exec rm -rf {} +
+
+bench-topics: $(STAMP) ## Topics: NPMI vs LDA, ARI over 5 seeds, time and peak RSS at 10/100 MB (national + sample)
+	$(BIN)/python bench/bench_topics.py

@@ -9,6 +9,7 @@ Overrides (config file, CLI flags, notebook keywords) go through
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,15 +78,64 @@ class SegmentConfig:
 
 @dataclass(frozen=True)
 class TopicsConfig:
-    """TF-IDF vectors clustered into labelled topics."""
+    """TF-IDF units clustered into labelled topics (checked when the config is built, before ingest).
 
-    unit: str = "paragraph"  # paragraph or document
-    n_topics: int = 8
-    min_df: int = 2
-    max_df: float = 0.5
-    min_unit_tokens: int = 5  # shorter units (headings, signatures) are not clustered
+    Examples
+    --------
+    >>> TopicsConfig(n_topics="6").n_topics
+    6
+    >>> TopicsConfig(n_topics=0)
+    Traceback (most recent call last):
+    pipeline.errors.ConfigError: topics.n_topics must be "auto" or a whole number of at least 2, not 0.
+    """
+
+    unit: str = "paragraph"  # paragraph, section (a heading and what follows) or document
+    n_topics: int | str = "auto"  # "auto": the k in k_min..k_max with the best NPMI coherence
+    k_min: int = 4
+    k_max: int = 12
+    method: str = "kmeans"  # kmeans (spherical; MiniBatchKMeans above minibatch_above units) or nmf
+    min_df: int = 2  # a term must occur in this many units
+    max_df: float = 0.5  # … and in at most this share of them
+    max_terms: int = 20000  # the most widespread terms kept (bounds memory on large corpora)
+    min_unit_tokens: int = 5  # shorter units (headings, signatures) are skipped and counted
     top_terms: int = 10
+    n_seeds: int = 5  # fits compared for stability (seed, seed+1, …)
+    n_init: int = 10  # k-means restarts per fit
+    minibatch_above: int = 20000  # units; above this MiniBatchKMeans replaces KMeans
+    stable_cosine: float = 0.8  # a topic whose matched centroids reach this mean cosine is stable
+    duplicate_cosine: float = 0.6  # topics whose centroids are this close are flagged as near duplicates
+    eras: tuple[str, ...] = ("1949-1963", "1964-1978", "1979-1999", "2000-2012", "2013-")
+    ca_terms: int = 40  # distinctive terms in the correspondence analysis
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        k = self.n_topics
+        if isinstance(k, str) and k.strip().isdigit():
+            k = int(k)
+        if (isinstance(k, str) and k != "auto") or (not isinstance(k, str) and (int(k) != k or k < 2)):
+            raise ConfigError(f'topics.n_topics must be "auto" or a whole number of at least 2, not {self.n_topics!r}.')
+        object.__setattr__(self, "n_topics", k if isinstance(k, str) else int(k))
+        checks = [
+            (self.unit in ("paragraph", "section", "document"), "unit", "paragraph, section or document"),
+            (self.method in ("kmeans", "nmf"), "method", "kmeans or nmf"),
+            (2 <= self.k_min <= self.k_max, "k_min", "at least 2 and at most k_max"),
+            (self.min_df >= 1, "min_df", "at least 1"),
+            (0 < self.max_df <= 1, "max_df", "a share in (0, 1]"),
+            (self.max_terms >= 10, "max_terms", "at least 10"),
+            (self.min_unit_tokens >= 1, "min_unit_tokens", "at least 1"),
+            (self.top_terms >= 3, "top_terms", "at least 3"),
+            (self.n_seeds >= 1, "n_seeds", "at least 1"),
+            (self.n_init >= 1, "n_init", "at least 1"),
+            (0 <= self.stable_cosine <= 1, "stable_cosine", "between 0 and 1"),
+            (0 <= self.duplicate_cosine <= 1, "duplicate_cosine", "between 0 and 1"),
+            (self.ca_terms >= 3, "ca_terms", "at least 3"),
+        ]
+        for ok, key, what in checks:
+            if not ok:
+                raise ConfigError(f"topics.{key} must be {what}, not {getattr(self, key)!r}.")
+        for era in self.eras:
+            if not re.fullmatch(r"\d{4}-(\d{4})?", str(era)):
+                raise ConfigError(f'topics.eras entries must look like "1979-1999" or "2013-", not {era!r}.')
 
 
 @dataclass(frozen=True)
@@ -129,7 +179,7 @@ class Config:
     --------
     >>> cfg = Config().with_overrides({"topics": {"n_topics": 5}})
     >>> cfg.topics.n_topics, Config().topics.n_topics
-    (5, 8)
+    (5, 'auto')
     """
 
     root: Path = Path(".")
@@ -193,6 +243,8 @@ def _replace(obj: Any, overrides: dict[str, Any], where: str) -> Any:
 
 def _coerce(value: Any, current: Any, annotation: Any, key: str) -> Any:
     ann = str(annotation)
+    if ann == "int | str":  # topics.n_topics: a number or "auto"; TopicsConfig checks it
+        return value
     if "Path" in ann:
         return None if value in (None, "") else Path(value)
     if isinstance(current, bool) or ann == "bool":

@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from . import theme_plots
+from . import theme_plots, topic_plots
 from .network import to_graph
 from .plotting import cjk_font_name, cjk_style, figure_bytes, font_subset_woff2
 from .records import canonical
@@ -181,7 +181,7 @@ def make_figures(tables: dict[str, pd.DataFrame], *, seed: int = 42) -> dict:
         "theme_trends": theme_plots.plot_theme_trends(tables["theme_years"]),
         "theme_heatmap": theme_plots.plot_theme_heatmap(tables["theme_years"]),
         "theme_cities": theme_plots.plot_theme_cities(tables["theme_groups"]),
-        "topic_trends": plot_topic_trends(tables.get("topics", empty), tables.get("topic_trends", empty)),
+        "topic_trends": topic_plots.plot_topic_trends(tables.get("topics", empty), tables.get("topic_trends", empty), tables.get("topic_eras")),
     }
     if not nodes.empty:
         figs["network_all"] = plot_network(nodes, edges, period="all", seed=seed)
