@@ -13,14 +13,12 @@ import base64
 import html
 import json
 
-import networkx as nx
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from . import theme_plots
-from .network import to_graph
-from .plotting import cjk_font_name, cjk_style, figure_bytes
+from . import network_plots, theme_plots
+from .plotting import cjk_style, figure_bytes
 from .records import canonical
 
 
@@ -45,39 +43,6 @@ def plot_topic_trends(topics: pd.DataFrame, trends: pd.DataFrame):
         ax.set_xticks(range(0, len(wide), step), [str(y) for y in wide.index[::step]], rotation=45)
     ax.set_title("主题随时间的分布（每年段落中各主题所占比例）")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-@cjk_style
-def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all", max_nodes: int = 60, seed: int = 42):
-    """Draw one period's co-occurrence graph: size = frequency, colour = community."""
-    g = to_graph(nodes, edges, period)
-    g.remove_nodes_from([n for n, d in g.degree() if d == 0])
-    if g.number_of_nodes() == 0:
-        return None
-    keep = sorted(g.nodes, key=lambda n: (-g.nodes[n]["freq"], n))[:max_nodes]
-    g = g.subgraph(keep).copy()
-    # A dense graph draws as a hairball: show each node's strongest links only.
-    strongest = set()
-    for n in g.nodes:
-        links = sorted(g.edges(n, data="weight"), key=lambda e: (-e[2], e[1]))[:4]
-        strongest.update(tuple(sorted(e[:2])) for e in links)
-    g.remove_edges_from([e for e in list(g.edges) if tuple(sorted(e)) not in strongest])
-    pos = nx.spring_layout(g, seed=seed, weight="weight", k=1.2 / max(1, g.number_of_nodes()) ** 0.5)
-    cmap = colormaps["tab10"]
-    fig = Figure(figsize=(10, 8))
-    ax = fig.subplots()
-    nodelist = sorted(g.nodes)
-    top = max(g.nodes[n]["freq"] for n in nodelist)
-    sizes = [80 + 1400 * (g.nodes[n]["freq"] / top) ** 0.8 for n in nodelist]  # relative, so any corpus size fits
-    colours = [cmap(g.nodes[n]["community"] % 10) if g.nodes[n]["community"] >= 0 else "#999999" for n in nodelist]
-    widths = [0.3 + 2.5 * d["weight"] / max(1, max(w for *_, w in g.edges(data="weight"))) for *_, d in g.edges(data=True)]
-    nx.draw_networkx_edges(g, pos, ax=ax, width=widths, alpha=0.25, edge_color="#555555")
-    nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodelist, node_size=sizes, node_color=colours, alpha=0.85)
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=9, font_family=cjk_font_name())
-    ax.set_title(f"词语共现网络（{period}；节点大小 = 出现段落数，颜色 = 社群，每个词只画最强的 4 条连线）")
-    ax.axis("off")
     fig.tight_layout()
     return fig
 
@@ -113,7 +78,7 @@ def make_figures(tables: dict[str, pd.DataFrame], *, seed: int = 42) -> dict:
         "theme_heatmap": theme_plots.plot_theme_heatmap(tables["theme_years"]),
         "theme_cities": theme_plots.plot_theme_cities(tables["theme_groups"]),
         "topic_trends": plot_topic_trends(tables["topics"], tables["topic_trends"]),
-        "network_all": plot_network(tables["network_nodes"], tables["network_edges"], period="all", seed=seed),
+        **network_plots.network_figures(tables, seed=seed),  # network_<period>, ego_<theme>, ego_trend_<theme>
     }
     return {k: v for k, v in figs.items() if v is not None}
 
