@@ -60,20 +60,21 @@ from .errors import ConfigError
 from .records import assign_periods, canonical, check_columns, conform
 
 #: Words that glue policy prose together but name nothing: conjunctions,
-#: adverbs, modal and light verbs, vague quantifiers.  They pass the
+#: adverbs, modal and light verbs (推进, 加强, 助推 …), vague quantifiers.  They pass the
 #: stopword lists (some are content words elsewhere) but co-occur with
 #: everything, so as nodes they become hubs that explain nothing
 #: (由于, 能够, 仍然, 就是, 可能 were nodes of the 1979 graph).  Switch off
 #: with ``network.drop_fillers = false``; a theme or focus term is never dropped.
 FILLERS = frozenset(
     """
-    由于 能够 仍然 就是 可能 已经 还是 还要 还有 而且 并且 并且 以及 但是 因此 所以 因而 从而 如果 虽然 尽管
+    由于 能够 仍然 就是 可能 已经 还是 还要 还有 而且 并且 以及 但是 因此 所以 因而 从而 如果 虽然 尽管
     即使 不仅 而是 或者 只有 只要 为了 对于 关于 通过 按照 根据 围绕 结合 特别 尤其 更加 比较 十分 非常 极其 更好
     进一步 一步 不断 继续 始终 仍 正在 将要 必将 必须 应当 应该 需要 要求 一定 务必 坚决 切实 认真 努力 大力 积极
     充分 全面 广泛 深入 有效 有力 明显 显著 基本 基本上 主要 重要 重大 一些 这些 那些 这个 那个 这样 那样 这种 各种
     各项 各个 各类 一切 所有 其中 其他 其它 有关 相关 方面 情况 问题 方式 方法 过程 工作 任务 措施 进行 加以 予以
     给予 得到 受到 提出 作出 做出 做好 搞好 抓好 开展 实行 实施 推进 推动 促进 加快 加强 加大 坚持 提高 提升 增强
     保持 实现 取得 达到 具有 存在 出现 成为 作为 形成 发挥 当前 目前 今后 今年 去年 明年 过去 以来 以后 以前 同时
+    充分发挥 奋力 展现 彰显 紧扣 紧盯 助推 助力 先后 及时 深入开展
     """.split()
 )
 
