@@ -140,13 +140,35 @@ class TopicsConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Co-occurrence graphs per period."""
+    """Co-occurrence networks per period (``pipeline/network.py`` explains each step)."""
 
-    window: str = "paragraph"  # paragraph or sentence
-    period: str = "year"  # year, all, or a span such as "5y"
-    top_terms: int = 150  # most frequent kept tokens per period become nodes
-    min_weight: int = 2  # pairs co-occurring in fewer windows are dropped
+    window: str = "sentence"  # sentence, paragraph, or tokens (a sliding run of window_size tokens)
+    window_size: int = 10  # tokens per sliding window (window = "tokens" only)
+    period: str = "5y"  # year, all, a span such as "5y", or eras; an "all" network is always added
+    eras: tuple[str, ...] = ("1954-1977", "1978-1991", "1992-2002", "2003-2012", "2013-2030")  # period = "eras"
+    min_df: int = 3  # a node occurs in at least this many windows of the period
+    pos_keep: tuple[str, ...] = ()  # empty: any POS; e.g. ("n", "nz", "vn", "ns", "nt") for nouns, verbal nouns, places, organisations
+    drop_fillers: bool = True  # drop network.FILLERS (由于, 能够, 仍然, 就是, 可能 …)
+    top_terms: int = 150  # candidate nodes per period
+    rank_by: str = "freq"  # freq, or tfidf (terms distinctive of the period)
+    measure: str = "npmi"  # count, jaccard, dice, association, pmi or npmi: the edge weight
+    min_count: int = 2  # a pair must share this many windows
+    alpha: float = 0.05  # Benjamini–Hochberg level of the one-sided pair test; 0 = no test
+    top_k: int = 5  # each node keeps its k strongest edges (0 = no per-node cut)
+    top_edges: int = 0  # then at most this many edges overall (0 = no cap)
+    backbone: bool = False  # also keep the maximum spanning tree of the admissible pairs
+    community: str = "louvain"  # louvain (networkx) or leiden (needs the leiden extra)
+    resolution: float = 1.0  # community resolution (higher: more, smaller communities)
+    label_terms: int = 3  # terms naming each community
+    focus_terms: tuple[str, ...] = ("协商",)  # terms with a neighbour table besides the theme terms
+    ego_size: int = 10  # neighbours per theme term and period
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        # Fail on a bad value when the config is built, before any corpus is read.
+        from .network import check_params
+
+        check_params(**dataclasses.asdict(self))
 
 
 @dataclass(frozen=True)

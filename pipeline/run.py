@@ -360,9 +360,11 @@ def _write_gexf(out: Path, _name: str, values: dict) -> None:
 
     nodes, edges = values["network_nodes"], values["network_edges"]
     for period in sorted(nodes["period"].unique()):
-        buf = _io.BytesIO()
-        nx.write_gexf(to_graph(nodes, edges, period), buf)
-        io.write_bytes(out / "network" / f"cooccurrence_{period}.gexf", buf.getvalue())
+        g = to_graph(nodes, edges, period)
+        for fmt, write in (("gexf", nx.write_gexf), ("graphml", nx.write_graphml)):  # Gephi; Cytoscape
+            buf = _io.BytesIO()
+            write(g, buf)
+            io.write_bytes(out / "network" / f"cooccurrence_{period}.{fmt}", buf.getvalue())
 
 
 def _write_figures(out: Path, name: str, values: dict) -> None:
