@@ -18,6 +18,27 @@ from .errors import ConfigError
 
 
 @dataclass(frozen=True)
+class FieldsConfig:
+    """Which field of a tabular source (CSV/TSV/JSONL column, HTML/DOCX property) gives which document value.
+
+    Each key names the *source* field for one of our columns; empty means
+    "use the field of that name if there is one, else infer from the text".
+    ``lookup`` is a CSV/TSV with columns ``field,value,mapped`` that turns a
+    source value into ours (``year,1,1921`` for the 1st party congress).
+    """
+
+    year: str = ""  # e.g. "congress" (with a lookup table congress number → year)
+    date: str = ""
+    doc_type: str = ""  # e.g. "type"
+    title: str = ""
+    city: str = ""
+    organisation: str = ""
+    speaker: str = ""
+    id: str = ""  # field a manifest row can name as file#<id> (default: the row number)
+    lookup: Path | None = None  # CSV/TSV: field,value,mapped
+
+
+@dataclass(frozen=True)
 class IngestConfig:
     """Reading, repairing and normalising raw files."""
 
@@ -28,6 +49,9 @@ class IngestConfig:
     minhash_perm: int = 128
     shingle: int = 5
     seed: int = 1
+    min_chars: int = 200  # shorter documents are stubs: kept and flagged (is_stub), not counted; 0 = off
+    boilerplate_min_docs: int = 3  # a paragraph repeated verbatim in this many documents of one source folder is boilerplate
+    fields: FieldsConfig = field(default_factory=FieldsConfig)
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,7 @@ class Config:
 
     root: Path = Path(".")
     corpus: Path = Path("corpus")
+    corpora: tuple[str, ...] = ()  # more corpus folders read together with ``corpus`` (each with its own manifest)
     manifest: Path | None = None  # default: <corpus>/manifest.csv or manifest.tsv if present
     lexicon: Path = Path("corpus/lexicon")
     outputs: Path = Path("outputs")

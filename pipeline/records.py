@@ -52,7 +52,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("year", "Int64", "Year the document was given or published; empty if unknown."),
         ("date", "string", "ISO date (YYYY-MM-DD, or YYYY-MM) when known."),
         ("doc_type", "string", "work_report, speech, article, resolution or other."),
-        ("year_source", "string", "manifest, text or none: where `year` comes from."),
+        ("year_source", "string", "manifest, field (the source's own field, via ingest.fields), text or none: where `year` comes from; `year_evidence` says the same."),
         ("year_evidence", "string", "The quoted text (or manifest cell) that dates the document."),
         ("n_chars", "Int64", "Characters of normalised text."),
         ("n_paragraphs", "Int64", "Paragraphs of normalised text."),
