@@ -61,3 +61,9 @@ def test_theme_trace_prints_rates_and_first_appearance(sample_run):
     assert r.returncode == 0, r.stderr
     assert "First appearance: 2021" in r.stdout
     assert "强省会" in r.stdout
+
+
+def test_trace_takes_the_common_options_after_the_subcommand(tmp_path):
+    r = _run("themes", "trace", "改革开放", "--corpus", str(tmp_path / "nope"), "--outputs", str(tmp_path / "o"))
+    assert r.returncode == 1
+    assert r.stderr == f"Error: Corpus folder {tmp_path / 'nope'} not found. Pass an existing folder with --corpus.\n"
