@@ -178,7 +178,9 @@ for _name, _doc in (
 def themes(ctx, **kw) -> None:
     """Count researcher-defined themes per document, year and city; find emerging terms.
 
-    `themes trace TERM` prints one term's yearly rates and first appearance.
+    `themes trace TERM` prints one term's yearly rates and first appearance;
+    the options above may come before or after `trace`
+    (`themes trace 改革开放 --corpus X` = `themes --corpus X trace 改革开放`).
     """
     ctx.obj = kw
     if ctx.invoked_subcommand is None:
@@ -187,15 +189,17 @@ def themes(ctx, **kw) -> None:
 
 @themes.command()
 @click.argument("term")
+@corpus_options
 @click.option("--context", default=30, show_default=True, help="Characters of context shown on each side.")
 @click.option("--hits", "n_hits", default=10, show_default=True, help="KWIC lines to print.")
 @click.pass_obj
-def trace(kw, term: str, context: int, n_hits: int) -> None:
+def trace(kw, term: str, context: int, n_hits: int, **after) -> None:
     """Trace TERM ad hoc: yearly rate per 10,000 characters, first appearance, KWIC."""
     from .records import canonical
     from .themes import trace_term
 
-    cfg = _config(**kw)
+    # An option given after `trace` wins over the same option given before it.
+    cfg = _config(**{k: after[k] if after[k] not in (None, False, ()) else v for k, v in kw.items()})
     res = run(cfg, until="ingest", log=_log(True), publish=False)
     docs = canonical(res.tables["documents"])
     years, hits = trace_term(term, docs, res.tables["paragraphs"], context_chars=context)

@@ -50,6 +50,13 @@ class RunResult:
     def report_path(self) -> Path:
         return self.outputs / "report.html"
 
+    def __repr__(self) -> str:
+        # The dataclass repr would print every table (15,000 characters); a notebook wants one line.
+        c = self.manifest.get("counts", {})
+        return (f"<RunResult {self.outputs}: {c.get('documents', '?')} documents "
+                f"({c.get('canonical_documents', '?')} counted), {len(self.tables)} tables, "
+                f"{len(self.skipped)} skipped file(s); pipeline.load(outputs) to explore>")
+
     @property
     def nothing_new(self) -> bool:
         """True when the run found nothing changed and left the outputs as they were."""
@@ -393,28 +400,3 @@ def _progress(items, enabled: bool, desc: str):
 def _versions() -> dict[str, str]:
     names = ("cppcc-pipeline", "jieba", "rjieba", "opencc", "scikit-learn", "pandas", "networkx", "matplotlib", "pdfplumber")
     return {"python": platform.python_version(), **library_versions(names)}
-
-
-def load(name: str, outputs: str | Path = "outputs") -> pd.DataFrame:
-    """Load one table of a finished run as a DataFrame, without re-running anything.
-
-    Parameters
-    ----------
-    name : str
-        A table name, e.g. ``documents``, ``theme_years``, ``theme_hits``.
-    outputs : path
-        The run's outputs folder.
-
-    Raises
-    ------
-    OutputError
-        If the run or the table does not exist.
-    """
-    return io.read_table(Path(outputs), name)
-
-
-def paragraphs_for(hits: pd.DataFrame, outputs: str | Path = "outputs") -> pd.DataFrame:
-    """The paragraphs behind a set of rows that carry ``para_id`` (KWIC hits, topic assignments …)."""
-    paras = load("paragraphs", outputs)
-    key = "para_id" if "para_id" in hits.columns else "unit_id"
-    return paras[paras["para_id"].isin(hits[key])].reset_index(drop=True)

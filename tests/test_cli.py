@@ -71,3 +71,8 @@ def test_corpus_option_repeats_for_several_folders(tmp_path):
     r = _run("ingest", "--corpus", str(tmp_path / "a"), "--corpus", str(tmp_path / "b"), "--outputs", str(tmp_path / "o"), "--quiet")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Done: 2 documents, 1 counted")
+
+def test_trace_takes_the_common_options_after_the_subcommand(tmp_path):
+    r = _run("themes", "trace", "改革开放", "--corpus", str(tmp_path / "nope"), "--outputs", str(tmp_path / "o"))
+    assert r.returncode == 1
+    assert r.stderr == f"Error: Corpus folder {tmp_path / 'nope'} not found. Pass an existing folder with --corpus.\n"
