@@ -131,7 +131,8 @@ def list_sources(corpus: Path, manifest: Path | None, suffixes: frozenset[str]) 
     files = sorted(
         p
         for p in base.rglob("*")
-        if p.is_file()
+        # A broken symbolic link is listed too, so it is reported rather than silently missed.
+        if (p.is_file() or p.is_symlink())
         and not any(part.startswith(".") for part in p.relative_to(base).parts)
         and p.name.lower() not in IGNORED_NAMES
         and p.suffix.lower() in suffixes
