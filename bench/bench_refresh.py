@@ -124,7 +124,6 @@ def part_crash(work: Path, kills: int, reports: int = 30, seed: int = 20) -> dic
     problems, killed = [], 0
     for i, p in enumerate(pending):
         (work / p.name).rename(p)
-        t = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "pipeline", "refresh", "--quiet", "--corpus", str(corpus),
                                  "--outputs", str(out), "--lexicon", str(lexicon)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
