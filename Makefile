@@ -43,6 +43,11 @@ bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest
 
 bench-segment: $(STAMP) ## Segmentation throughput: pure jieba vs the fast backend
 	$(BIN)/python bench/bench_segment.py
+	$(BIN)/python bench/bench_term_splits.py
+
+.PHONY: bench-splits
+bench-splits: $(STAMP) ## Lexicon terms split by segmentation per corpus (target 0), throughput before/after protection
+	$(BIN)/python bench/bench_term_splits.py --check
 
 bench-themes: $(STAMP) ## First appearances on the national reports vs plain string search
 	$(BIN)/python bench/bench_themes.py

@@ -18,6 +18,27 @@ from .errors import ConfigError
 
 
 @dataclass(frozen=True)
+class FieldsConfig:
+    """Which field of a tabular source (CSV/TSV/JSONL column, HTML/DOCX property) gives which document value.
+
+    Each key names the *source* field for one of our columns; empty means
+    "use the field of that name if there is one, else infer from the text".
+    ``lookup`` is a CSV/TSV with columns ``field,value,mapped`` that turns a
+    source value into ours (``year,1,1921`` for the 1st party congress).
+    """
+
+    year: str = ""  # e.g. "congress" (with a lookup table congress number → year)
+    date: str = ""
+    doc_type: str = ""  # e.g. "type"
+    title: str = ""
+    city: str = ""
+    organisation: str = ""
+    speaker: str = ""
+    id: str = ""  # field a manifest row can name as file#<id> (default: the row number)
+    lookup: Path | None = None  # CSV/TSV: field,value,mapped
+
+
+@dataclass(frozen=True)
 class IngestConfig:
     """Reading, repairing and normalising raw files."""
 
@@ -28,6 +49,18 @@ class IngestConfig:
     minhash_perm: int = 128
     shingle: int = 5
     seed: int = 1
+    min_chars: int = 200  # shorter documents are stubs: kept and flagged (is_stub), not counted; 0 = off
+    boilerplate_min_docs: int = 3  # a paragraph repeated verbatim in this many documents of one source folder is boilerplate
+    fields: FieldsConfig = field(default_factory=FieldsConfig)
+
+
+@dataclass(frozen=True)
+class SelectConfig:
+    """Which documents every corpus-level stage counts (``pipeline/selection.py``)."""
+
+    doc_types: tuple[str, ...] = ()  # empty: work_report when at least half the documents are work reports, else every type
+    min_chars: int = 0  # shorter documents are not counted (0: no minimum)
+    drop_stubs: bool = True  # leave out documents ingest flagged is_stub
 
 
 @dataclass(frozen=True)
@@ -75,13 +108,14 @@ class ThemesConfig:
     emerging_top_n: int = 30
     emerging_period: str = "year"  # year or a span such as "5y": what each period is compared with
     emerging_burst: bool = True  # also flag Kleinberg bursts (the ``burst`` column)
+    min_rate_chars: int = 5000  # a year with less text gets rate_ok = false (marked in the trend figure)
 
 
 @dataclass(frozen=True)
 class ReportConfig:
     """Figures and the HTML report."""
 
-    title: str = "政协工作报告文本分析"
+    title: str = ""  # empty: derived from the corpus (organisation, document type, years)
     kwic_rows: int = 200  # KWIC lines shown per theme in the HTML (the CSV has all)
     seed: int = 42  # network figure layout
 
@@ -99,12 +133,14 @@ class Config:
 
     root: Path = Path(".")
     corpus: Path = Path("corpus")
+    corpora: tuple[str, ...] = ()  # more corpus folders read together with ``corpus`` (each with its own manifest)
     manifest: Path | None = None  # default: <corpus>/manifest.csv or manifest.tsv if present
     lexicon: Path = Path("corpus/lexicon")
     outputs: Path = Path("outputs")
     cache: bool = True
     progress: bool = True
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    select: SelectConfig = field(default_factory=SelectConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     topics: TopicsConfig = field(default_factory=TopicsConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)

@@ -40,7 +40,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from .errors import CorpusError, LexiconError, OutputError, RunLockedError
+from .errors import ConfigError, CorpusError, LexiconError, OutputError, RunLockedError
 from .records import SCHEMAS, conform
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.tsv")
@@ -110,27 +110,55 @@ def read_manifest(path: Path) -> pd.DataFrame:
     return df
 
 
-def list_sources(corpus: Path, manifest: Path | None, suffixes: frozenset[str]) -> list[SourceFile]:
+def list_sources(
+    corpus: Path, manifest: Path | None, suffixes: frozenset[str], *, fields: str = "", label: str = ""
+) -> list[SourceFile]:
     """List the raw files of a corpus folder, joined with their manifest rows.
 
     With a manifest, exactly the files it lists are read (so a folder that
-    also holds the same texts in another layout is not read twice).
-    Without one, every supported file under ``corpus/raw`` (or ``corpus``)
-    is read, in sorted order.
+    also holds the same texts in another layout is not read twice).  A
+    manifest row may name one row of a tabular file as ``file.jsonl#4``
+    (row number from 0, as in the doc_id) or ``file.jsonl#<id>`` (the value
+    of the field ``ingest.fields.id``); a file listed only by rows is read
+    only for those rows.  Without a manifest, every supported file under
+    ``corpus/raw`` (or ``corpus``) is read, in sorted order.
+
+    ``fields`` (JSON from ``field_hints``) travels with every file as the
+    hint ``fields``; ``label`` is put before each source name, so files of
+    several corpus folders keep apart (``gwr-hprc/by_year/1954_….txt``).
     """
     if not corpus.is_dir():
         raise CorpusError(f"Corpus folder {corpus} not found. Pass an existing folder with --corpus.")
     base = corpus / "raw" if (corpus / "raw").is_dir() else corpus
     manifest_path = find_manifest(corpus, manifest)
+    extra = (("fields", fields),) if fields else ()
     if manifest_path is not None:
         df = read_manifest(manifest_path)
         keys = [k for k in MANIFEST_ALIASES if k != "file" and k in df.columns]
-        out = []
+        by_file: dict[Path, dict] = {}
         for row in df.to_dict("records"):
             rel = row["file"].strip()
-            path = next((p for p in (corpus / rel, base / rel) if p.is_file()), corpus / rel)
-            hints = tuple((k, str(row[k]).strip()) for k in keys if str(row[k]).strip())
-            out.append(SourceFile(path=path, rel=_rel(path, corpus), hints=hints))
+            path = next((p for p in (corpus / rel, base / rel) if p.is_file()), None)
+            selector = ""
+            if path is None and "#" in rel:
+                rel, selector = rel.rsplit("#", 1)
+                path = next((p for p in (corpus / rel, base / rel) if p.is_file()), None)
+            path = path or corpus / rel
+            hints = {k: str(row[k]).strip() for k in keys if str(row[k]).strip()}
+            entry = by_file.setdefault(path, {"file": None, "rows": {}})
+            if selector:
+                entry["rows"][selector.strip()] = hints
+            else:
+                entry["file"] = hints
+        out = []
+        for path, entry in by_file.items():
+            hints = dict(entry["file"] or {})
+            if entry["rows"]:
+                # Rows travel as one JSON hint, so the per-file cache key sees them.
+                hints["rows"] = json.dumps(entry["rows"], ensure_ascii=False, sort_keys=True)
+                hints["rows_only"] = "false" if entry["file"] is not None else "true"
+            rel = _label(label, _rel(path, corpus))
+            out.append(SourceFile(path=path, rel=rel, hints=(*hints.items(), *extra)))
         return _with_prefixes(out)
     files = sorted(
         p
@@ -146,7 +174,83 @@ def list_sources(corpus: Path, manifest: Path | None, suffixes: frozenset[str]) 
             f"No readable files in {base} (looked for {', '.join(sorted(suffixes))}). "
             "Put reports there or pass another folder with --corpus."
         )
-    return _with_prefixes([SourceFile(path=p, rel=_rel(p, corpus)) for p in files])
+    return _with_prefixes([SourceFile(path=p, rel=_label(label, _rel(p, corpus)), hints=extra) for p in files])
+
+
+def _label(label: str, rel: str) -> str:
+    return f"{label}/{rel}" if label else rel
+
+
+def corpus_sources(cfg, suffixes: frozenset[str]) -> list[SourceFile]:
+    """Every raw file of a run: ``cfg.corpus`` plus the folders in ``cfg.corpora``.
+
+    With one folder this is ``list_sources``.  With several, each folder is
+    listed with its own manifest (``manifest.csv``/``.tsv`` in it), source
+    names start with the folder's name (``gwr-hprc/by_year/…``) and doc ids
+    are made unique across all of them.  The field mapping of
+    ``cfg.ingest.fields`` (and its lookup table, read here) goes to every file.
+
+    Raises
+    ------
+    ConfigError
+        When ``--manifest`` is combined with several folders, two folders have
+        the same name, or the lookup table is missing or malformed.
+    CorpusError
+        When a folder does not exist or holds no readable file.
+    """
+    fields = field_hints(cfg.ingest.fields, cfg.path(cfg.ingest.fields.lookup))
+    folders = [cfg.path(cfg.corpus), *(cfg.path(Path(p)) for p in cfg.corpora)]
+    if len(folders) == 1:
+        return list_sources(folders[0], cfg.path(cfg.manifest), suffixes, fields=fields)
+    if cfg.manifest is not None:
+        raise ConfigError(
+            f"--manifest {cfg.manifest} cannot be combined with several corpus folders. Put a manifest.tsv in each "
+            "folder, or use one manifest whose paths start with the folder names and one --corpus for their parent."
+        )
+    names = [f.resolve().name for f in folders]
+    clash = next((n for n in names if names.count(n) > 1), None)
+    if clash:
+        raise ConfigError(f"Two corpus folders are both named {clash!r}; source names would clash. Rename one folder.")
+    sources = [s for f, n in zip(folders, names, strict=True) for s in list_sources(f, None, suffixes, fields=fields, label=n)]
+    return _with_prefixes(sources)
+
+
+FIELD_TARGETS = ("year", "date", "doc_type", "title", "city", "organisation", "speaker")
+
+
+def field_hints(fields, lookup: Path | None) -> str:
+    """The field mapping of ``ingest.fields`` with its lookup table, as one JSON hint ('' when unused).
+
+    The lookup table (CSV/TSV, columns ``field,value,mapped``) is read here,
+    so the ingest stage never opens files, and its content enters every
+    file's cache key.
+    """
+    mapping = {k: getattr(fields, k).strip() for k in (*FIELD_TARGETS, "id") if getattr(fields, k).strip()}
+    values: dict[str, dict[str, str]] = {}
+    if lookup is not None:
+        if not lookup.is_file():
+            raise ConfigError(f"Lookup table {lookup} (ingest.fields.lookup) not found. Pass an existing CSV/TSV with columns field,value,mapped.")
+        sep = "\t" if lookup.suffix.lower() == ".tsv" else ","
+        try:
+            df = pd.read_csv(lookup, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise ConfigError(f"Lookup table {lookup} cannot be read ({exc}). Save it as UTF-8 CSV or TSV.") from None
+        df.columns = [str(c).strip().lower() for c in df.columns]
+        if not {"field", "value", "mapped"} <= set(df.columns):
+            raise ConfigError(
+                f"Lookup table {lookup} has columns {', '.join(df.columns)}; it needs field,value,mapped "
+                "(e.g. a row year,1,1921)."
+            )
+        for row in df.itertuples(index=False):
+            target = str(row.field).strip()
+            if target not in FIELD_TARGETS:
+                raise ConfigError(
+                    f"Lookup table {lookup}: field {target!r} is not one of {', '.join(FIELD_TARGETS)}. Fix that row."
+                )
+            values.setdefault(target, {})[str(row.value).strip()] = str(row.mapped).strip()
+    if not mapping and not values:
+        return ""
+    return json.dumps({"map": mapping, "values": values}, ensure_ascii=False, sort_keys=True)
 
 
 def doc_prefixes(names: list[str]) -> dict[str, str]:

@@ -52,7 +52,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("year", "Int64", "Year the document was given or published; empty if unknown."),
         ("date", "string", "ISO date (YYYY-MM-DD, or YYYY-MM) when known."),
         ("doc_type", "string", "work_report, speech, article, resolution or other."),
-        ("year_source", "string", "manifest, text or none: where `year` comes from."),
+        ("year_source", "string", "manifest, field (the source's own field, via ingest.fields), text or none: where `year` comes from; `year_evidence` says the same."),
         ("year_evidence", "string", "The quoted text (or manifest cell) that dates the document."),
         ("n_chars", "Int64", "Characters of normalised text."),
         ("n_paragraphs", "Int64", "Paragraphs of normalised text."),
@@ -63,6 +63,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("source_meta", "string", "JSON: what the reader and clean-up moved out of the text (editor, keywords, breadcrumb, url, …)."),
         ("similarity", "float64", "Estimated Jaccard similarity to the canonical member of the duplicate group."),
         ("repeat_chars", "Int64", "Characters of passages the document repeats inside itself, counted once."),
+        ("in_analysis", "boolean", "True if the corpus selection counts the document (select stage; see `[select]`)."),
+        ("excluded_reason", "string", "Why the selection leaves it out (`doc_type=resolution`, `n_chars<2000`, `stub`); empty if counted."),
     ),
     "paragraphs": _cols(
         ("doc_id", "string", "Document id."),
@@ -207,6 +209,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("token_count", "Int64", "Hits counted on tokens, for comparison."),
         ("n_paras", "Int64", "Paragraphs of the year."),
         ("paras_with", "Int64", "Paragraphs with a hit."),
+        ("per_10k_low", "float64", "Lower end of the 95 % exact Poisson interval of `per_10k`."),
+        ("per_10k_high", "float64", "Upper end of that interval (wide when `n_chars` is small)."),
+        ("rate_ok", "boolean", "False when `n_chars` < themes.min_rate_chars: too little text to compare the rate."),
     ),
     "theme_groups": _cols(
         ("theme", "string", "Theme name."),
@@ -222,6 +227,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("paras_with", "Int64", "Paragraphs with a hit."),
         ("per_10k", "float64", "Pooled rate per 10,000 characters."),
         ("para_share", "float64", "paras_with / n_paras."),
+        ("per_10k_low", "float64", "Lower end of the 95 % exact Poisson interval of `per_10k`."),
+        ("per_10k_high", "float64", "Upper end of that interval (wide when `n_chars` is small)."),
+        ("rate_ok", "boolean", "False when `n_chars` < themes.min_rate_chars: too little text to compare the rate."),
     ),
     "theme_first": _cols(
         ("theme", "string", "Theme name."),
@@ -300,21 +308,27 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def canonical(documents: pd.DataFrame) -> pd.DataFrame:
-    """The documents that count: one per duplicate group.
+    """The documents that count: one per duplicate group, within the corpus selection.
 
     A table without ``is_canonical`` (built by hand, before dedupe) counts
     every row; a missing value counts too, because only dedupe can decide
-    that a document is a copy.
+    that a document is a copy.  Documents the select stage left out
+    (``in_analysis`` False) do not count either, so every corpus-level
+    stage stands on the same documents.
 
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["甲", "乙", "丙"], "is_canonical": pd.array([True, False, None], dtype="boolean")})
     >>> canonical(docs)["doc_id"].tolist()
     ['甲', '丙']
+    >>> canonical(docs.assign(in_analysis=[True, True, False]))["doc_id"].tolist()
+    ['甲']
     """
-    if "is_canonical" not in documents.columns:
-        return documents
-    return documents[documents["is_canonical"].astype("boolean").fillna(True).astype(bool)]
+    keep = pd.Series(True, index=documents.index)
+    for col in ("is_canonical", "in_analysis"):
+        if col in documents.columns:
+            keep &= documents[col].astype("boolean").fillna(True).astype(bool)
+    return documents[keep]
 
 
 _SPAN = re.compile(r"^(\d+)y$")

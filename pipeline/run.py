@@ -310,7 +310,7 @@ def _params(cfg: Config, stage: Stage) -> dict:
 
 def _each_file(stage: Stage, cfg: Config, cache: Cache, code: str, keyed: dict, kwargs: dict, skipped: list, log: Logger):
     """Map a per-file stage over the corpus, caching each file's result by its bytes."""
-    sources = io.list_sources(cfg.path(cfg.corpus), cfg.path(cfg.manifest), stage.per_file)
+    sources = io.corpus_sources(cfg, stage.per_file)
     files, file_keys, computed = [], [], 0
     for src in _progress(sources, cfg.progress, stage.name):
         try:

@@ -10,6 +10,7 @@ its cache key), and what it writes.  Adding a stage is adding a row;
 |----------|------------------------------|------------------------------------------|--------|
 | read     | ``ingest.ingest_file`` (each raw file, cached per file) | corpus files  | ingest_errors |
 | ingest   | ``ingest.combine_files``     | files                                    | documents, paragraphs, sentences, audit, duplicates |
+| select   | ``selection.select_documents`` | documents                              | documents (+ in_analysis, excluded_reason) |
 | segment  | ``segment.segment_corpus``   | paragraphs + userdict, stopwords         | tokens (Parquet only) |
 | topics   | ``topics.fit_topics``        | tokens, documents                        | topics, topic_assignments, topic_trends |
 | network  | ``network.build_cooccurrence`` | tokens, documents, sentences           | network_nodes, network_edges, GEXF |
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from . import basedict, network, report, segment, theme_plots, themes, topics
+from . import basedict, network, report, segment, selection, theme_plots, themes, topics
 from . import ingest as ingest_pkg
 from .ingest import chars, dedupe, metadata, mojibake, readers, textfix
 
@@ -87,6 +88,11 @@ PIPELINE: tuple[Stage, ...] = (
         modules=(*_INGEST_CODE, dedupe),
     ),
     Stage(
+        # Marks the documents every later stage counts (records.canonical honours it).
+        "select", selection.select_documents, inputs=("documents",), outputs=(Output("documents"),),
+        config="select", modules=(selection,),
+    ),
+    Stage(
         "segment", segment.segment_corpus, inputs=("paragraphs",),
         outputs=(Output("tokens", "parquet"),),  # millions of rows: Parquet only
         config="segment", unkeyed=("workers",), modules=(segment, basedict),
@@ -108,7 +114,8 @@ PIPELINE: tuple[Stage, ...] = (
         outputs=tuple(Output(n) for n in ("theme_hits", "theme_docs", "theme_years", "theme_first",
                                           "theme_groups", "emerging")),
         config="themes", modules=(themes,),
-        lexicon=(LexiconFile("themes", "themes.toml", themes.parse_themes),),
+        lexicon=(LexiconFile("themes", "themes.toml", themes.parse_themes),
+                 LexiconFile("fillers", "fillers.txt", themes.parse_fillers)),
     ),
     Stage(
         "report", report.build_report, inputs=(*(t for t in _TABLES if t != "tokens"), "run_info"),

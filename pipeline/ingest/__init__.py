@@ -80,24 +80,35 @@ def ingest_file(
     2025
     """
     hints = dict(hints or {})
+    fields = json.loads(hints.pop("fields", "") or "{}")
+    rows = json.loads(hints.pop("rows", "") or "{}")
+    rows_only = hints.pop("rows_only", "false") == "true"
     stem = doc_prefix or PurePosixPath(name).stem
     docs, paras, audits, sents = [], [], [], []
-    for raw in readers.read_source(name, data):
+    raws = readers.read_source(name, data)
+    id_field = fields.get("map", {}).get("id")
+    missing = _missing_fields(raws, fields)
+    for raw in raws:
         doc_id = stem if raw.source_row is None else f"{stem}#{raw.source_row}"
+        row_hints = _row_hints(raw, rows, id_field)
+        if rows_only and row_hints is None:
+            continue  # the manifest lists some rows of this file, not this one
         clean = textfix.clean_document(raw.text, to_simplified=to_simplified, reflow=reflow)
-        # Reader metadata (tabular columns, HTML <title>) is weaker than the manifest.
-        merged = {**{k: v for k, v in raw.meta.items() if v}, **hints}
+        # Reader metadata (tabular columns, HTML <title>) is weaker than the manifest;
+        # a manifest row for this one row (file#row) is stronger than one for the file.
+        own = _mapped_fields(raw.meta, fields)
+        manifest = {**hints, **(row_hints or {})}
+        merged = {**{k: v for k, (v, _) in own.items()}, **manifest}
+        merged = {k: (textfix.normalize_field(v, to_simplified=to_simplified) if k in _TEXT_FIELDS else v)
+                  for k, v in merged.items()}
         meta = metadata.infer_metadata(clean.paragraphs, filename=name, hints=merged)
         text = "\n".join(clean.paragraphs)
-        warnings = list(raw.warnings)
+        warnings = list(raw.warnings) + missing
         if meta.year is None:
             warnings.append("no year: neither the manifest nor the text dates it")
         if not clean.paragraphs:
             warnings.append("empty: no text left after cleaning")
-        year_source = "none" if meta.year is None else ("manifest" if "year" in hints else "text")
-        evidence = meta.year_evidence
-        if year_source == "manifest" and hints.get("year_evidence"):
-            evidence = f"manifest ({hints.get('year_certainty', 'stated')}): {hints['year_evidence']}"
+        year_source, evidence = _year_origin(meta, manifest, own)
         docs.append(
             {
                 "doc_id": doc_id,
@@ -161,6 +172,70 @@ def ingest_file(
         "audit": conform(pd.DataFrame(audits), "audit"),
         "sentences": conform(pd.DataFrame(sents), "sentences"),
     }
+
+
+# Document columns that hold text: they get the same normalisation as the text.
+_TEXT_FIELDS = ("title", "organisation", "city", "speaker")
+
+
+def _row_hints(raw: readers.RawDoc, rows: Mapping[str, Mapping[str, str]], id_field: str | None) -> dict | None:
+    """The manifest cells of this row (``file#4`` or ``file#<id>``), or None when no row names it."""
+    if raw.source_row is None or not rows:
+        return None
+    if str(raw.source_row) in rows:
+        return dict(rows[str(raw.source_row)])
+    if id_field and raw.meta.get(id_field) in rows:
+        return dict(rows[raw.meta[id_field]])
+    return None
+
+
+def _mapped_fields(meta: Mapping[str, str], fields: Mapping) -> dict[str, tuple[str, str]]:
+    """Our values from the source's own fields: ``{column: (value, evidence)}``.
+
+    ``ingest.fields`` names the source field of a column; without it the
+    field of that very name counts.  The lookup table turns a source value
+    into ours (``congress=1`` → 1921).
+    """
+    mapping, values = fields.get("map", {}), fields.get("values", {})
+    out: dict[str, tuple[str, str]] = {}
+    for target in ("year", "date", "doc_type", *_TEXT_FIELDS):
+        src = mapping.get(target) or target
+        raw = meta.get(src) or meta.get(readers.meta_alias(src))
+        if not raw:
+            continue
+        mapped = values.get(target, {}).get(raw, raw)
+        evidence = f"field {src}={raw}" + (f" → {mapped} (lookup)" if mapped != raw else "")
+        out[target] = (mapped, evidence)
+    return out
+
+
+def _missing_fields(raws: list[readers.RawDoc], fields: Mapping) -> list[str]:
+    """Audit warnings for mapped fields that no row of a tabular file has (a typo in ingest.fields)."""
+    if not raws or raws[0].source_row is None:
+        return []
+    have = {k for r in raws for k in r.meta} | {readers.meta_alias(k) for r in raws for k in r.meta}
+    return [
+        f"ingest.fields.{target}={src!r}: no such field in this file (fields: {', '.join(sorted(raws[0].meta))})"
+        for target, src in sorted(fields.get("map", {}).items())
+        if src not in have and readers.meta_alias(src) not in have
+    ]
+
+
+def _year_origin(meta: metadata.DocMeta, manifest: Mapping[str, str], own: Mapping[str, tuple[str, str]]) -> tuple[str, str | None]:
+    """(``year_source``, ``year_evidence``) that agree: manifest, field, text or none."""
+    if meta.year is None:
+        return "none", None
+    evidence = meta.year_evidence or ""
+    for key in ("year", "date"):
+        if not evidence.startswith(f"manifest: {key}="):
+            continue
+        if key in manifest:
+            if manifest.get("year_evidence"):
+                return "manifest", f"manifest ({manifest.get('year_certainty', 'stated')}): {manifest['year_evidence']}"
+            return "manifest", evidence
+        if key in own:
+            return "field", own[key][1]
+    return "text", evidence
 
 
 def combine_files(

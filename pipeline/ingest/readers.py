@@ -694,6 +694,16 @@ def _read_docx(name: str, data: bytes, fmt: str) -> list[RawDoc]:
 # ==================================================================== tabular
 
 
+def meta_alias(name: str) -> str:
+    """Our name for a tabular/HTML field name (``province`` → ``city``, ``标题`` → ``title``).
+
+    >>> meta_alias("作者"), meta_alias("congress")
+    ('speaker', 'congress')
+    """
+    k = str(name).strip()
+    return _META_ALIASES.get(k.lower(), _META_ALIASES.get(k, k))
+
+
 def _canon_meta(row: dict[str, object], skip: str) -> dict[str, str]:
     meta: dict[str, str] = {}
     for key, value in row.items():
