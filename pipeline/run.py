@@ -9,6 +9,12 @@ A stage's key is its name, the source of its declared modules (and
 ``records``), its params, the text of its lexicon files and the keys of
 the stages that produced its inputs.  Stages are deterministic, so an
 upstream key fingerprints that stage's output.
+
+A publishing run is safe to schedule: it holds ``outputs/.lock``, writes
+into a staging build that ``io.publish_build`` swaps in only after the last
+stage, and records itself in ``outputs/runs/<run_id>.json`` (status,
+hashes, versions, timings, unreadable files, document warnings) whether it
+succeeds or fails.
 """
 
 from __future__ import annotations
