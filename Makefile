@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(BIN)/python -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes notebook clean
+.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-scale notebook clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-15s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ bench-segment: $(STAMP) ## Segmentation throughput: pure jieba vs the fast backe
 bench-themes: $(STAMP) ## First appearances on the national reports vs plain string search
 	$(BIN)/python bench/bench_themes.py
 	$(BIN)/python bench/bench_national.py
+
+SIZES ?= 10,30,100
+bench-scale: $(STAMP) ## Whole analyze on 10/30/100 MB built corpora vs plain jieba, RSS, refresh (slow; SIZES=10,30 for a subset)
+	$(BIN)/python bench/bench_scale.py --sizes $(SIZES)
 
 notebook: $(STAMP) ## Open Jupyter on notebooks/ (installs jupyterlab into .venv on first use)
 	$(BIN)/python -m pip install --quiet jupyterlab
