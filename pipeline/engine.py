@@ -130,6 +130,12 @@ def _run(call: Call) -> Outcome:
         return Outcome(call.label, skipped=exc.reason)
 
 
+def _ready(_: int) -> None:
+    from .ingest import mojibake
+
+    mojibake.char_model()  # from the disk cache: every worker needs it, so load it before timing files
+
+
 def _late(label: str, seconds: float) -> Outcome:
     return Outcome(label, skipped=f"took longer than the per-file limit of {seconds:g} s (engine.file_timeout); skipped")
 
@@ -169,6 +175,8 @@ def _pool(calls: Sequence[Call], n: int, seconds: float) -> Iterator[Outcome]:
     # spawn: a fork would copy this process's threads and locks (tqdm, pyarrow).
     pool = multiprocessing.get_context("spawn").Pool(n)
     try:
+        # Start every worker (imports, models) before any clock runs: start-up is not a file's time.
+        pool.map(_ready, range(n), chunksize=1)
         pending = [pool.apply_async(_run, (c,)) for c in calls]
         for call, res in zip(calls, pending, strict=True):
             try:
@@ -189,6 +197,8 @@ def _dask(calls: Sequence[Call], n: int, scheduler: str, seconds: float) -> Iter
                                                   dashboard_address=None)
     client = Client(scheduler or cluster)
     try:
+        if cluster is not None:
+            client.wait_for_workers(n)
         futures = client.map(_run, list(calls), pure=False)
         for call, fut in zip(calls, futures, strict=True):
             try:
