@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(BIN)/python -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-corpora notebook clean bench-topics bench-refresh
+.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-corpora notebook clean bench-topics bench-refresh bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-15s %s\n", $$1, $$2}'
@@ -58,6 +58,10 @@ bench-themes: $(STAMP) ## First appearances on the national reports vs plain str
 
 bench-refresh: $(STAMP) ## Cron safety: refresh timings on 1,000 reports, 20 x kill -9 mid-refresh, 1,000 bad files + a 50 MB line
 	$(BIN)/python bench/bench_refresh.py
+
+SIZES ?= 10,30,100
+bench-scale: $(STAMP) ## Whole analyze on 10/30/100 MB built corpora vs plain jieba, RSS, refresh (slow; SIZES=10,30 for a subset)
+	$(BIN)/python bench/bench_scale.py --sizes $(SIZES)
 
 notebook: $(STAMP) ## Open Jupyter on notebooks/ (installs jupyterlab into .venv on first use)
 	$(BIN)/python -m pip install --quiet jupyterlab

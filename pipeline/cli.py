@@ -54,6 +54,8 @@ def corpus_options(f):
         click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE", help="Override one config value; repeatable."),
         click.option("--no-cache", is_flag=True, help="Recompute every stage."),
         click.option("--quiet", is_flag=True, help="No progress bars or stage lines; errors and the summary only."),
+        click.option("--engine", type=click.Choice(["local", "dask"]), help="Where files are read: local processes (default) or Dask (pip install '.[dask]')."),
+        click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --engine dask; default: a local cluster)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -72,10 +74,13 @@ def run_options(f):
     return f
 
 
-def _config(corpus, manifest, config_file, outputs, lexicon, sets, no_cache, quiet):
+def _config(corpus, manifest, config_file, outputs, lexicon, sets, no_cache, quiet, engine=None, scheduler=None):
     if config_file is None and Path("pipeline.toml").is_file():
         config_file = Path("pipeline.toml")
     overrides = _parse_sets(sets)
+    for key, value in (("kind", engine), ("scheduler", scheduler)):
+        if value is not None:
+            overrides.setdefault("engine", {})[key] = value
     if corpus:
         overrides["corpus"] = str(corpus[0])
         overrides["corpora"] = [str(c) for c in corpus[1:]]

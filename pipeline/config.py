@@ -194,6 +194,17 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    """Where per-file work (reading and cleaning raw files) runs; never changes a result."""
+
+    kind: str = "local"  # local, or dask (pip install '.[dask]')
+    scheduler: str = ""  # Dask scheduler address, e.g. tcp://10.0.0.5:8786; empty: a LocalCluster
+    workers: int = 0  # worker processes (local pool or LocalCluster); 0 = one per core, 1 = serial
+    file_timeout: float = 300.0  # seconds one file may take before it is skipped; 0 = no limit
+    parallel_min_mb: float = 4.0  # below this many MB of files to read, the local engine stays serial
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs; paths are resolved against ``root``.
 
@@ -219,6 +230,7 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     themes: ThemesConfig = field(default_factory=ThemesConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def path(self, p: Path | None) -> Path | None:
         """Resolve ``p`` against ``root`` (absolute paths stay as they are)."""

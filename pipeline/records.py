@@ -17,10 +17,12 @@ Offsets (``start``/``end``) are Python string indices, ``end`` exclusive.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from .errors import ConfigError, SchemaError
 
@@ -423,14 +425,22 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     >>> list(df.columns)[:3], df["first_year"].dtype.name
     (['theme', 'city', 'first_year'], 'Int64')
     """
-    out = df.copy()
-    for col in SCHEMAS[table]:
-        if col.name not in out.columns:
-            out[col.name] = pd.Series(index=out.index, dtype=col.dtype)
+    # Built in one go, and a column that already has its dtype is not cast
+    # again (issue 9: a stage's own output is conformed where it is built,
+    # and combine_files concatenates tables that are conformed already).
+    cols = {}
+    for col, dtype in zip(SCHEMAS[table], _dtypes(table)):
+        if col.name not in df.columns:
+            cols[col.name] = pd.Series(index=df.index, dtype=dtype)
         else:
-            out[col.name] = out[col.name].astype(col.dtype)
-    names = [c.name for c in SCHEMAS[table]]
-    return out[names + [c for c in out.columns if c not in names]].reset_index(drop=True)
+            cols[col.name] = df[col.name] if df[col.name].dtype == dtype else df[col.name].astype(dtype)
+    cols.update({c: df[c] for c in df.columns if c not in cols})
+    return pd.DataFrame(cols, index=df.index).reset_index(drop=True)
+
+
+@functools.cache
+def _dtypes(table: str) -> tuple:
+    return tuple(pandas_dtype(c.dtype) for c in SCHEMAS[table])
 
 
 def canonical(documents: pd.DataFrame) -> pd.DataFrame:
