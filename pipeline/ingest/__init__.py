@@ -447,10 +447,15 @@ def _split_compilations(docs: pd.DataFrame, paras: pd.DataFrame, sentences: pd.D
         union = np.unique(np.concatenate([shingle_set(t, shingle) for t in parts] or [np.empty(0, np.uint64)]))
         own = paras[paras["doc_id"] == comp].sort_values("para_index")
         texts = own["text"].tolist()
-        covered: list[bool | None] = []
-        for t in texts:
-            short = len("".join(t.split())) < 20
-            covered.append(None if short else bool(np.isin(shingle_set(t, shingle), union).mean() >= 0.5))
+        # One membership test over every paragraph's shingles at once (a test per
+        # paragraph would sort the parts' shingles thousands of times).
+        sets = [shingle_set(t, shingle) for t in texts]
+        owner = np.repeat(np.arange(len(sets)), [len(x) for x in sets])
+        found = np.bincount(owner, weights=np.isin(np.concatenate(sets or [np.empty(0, np.uint64)]), union),
+                            minlength=len(sets))
+        covered: list[bool | None] = [
+            None if len("".join(t.split())) < 20 else bool(found[i] >= 0.5 * len(sets[i])) for i, t in enumerate(texts)
+        ]
         nxt = True
         for i in range(len(covered) - 1, -1, -1):  # short lines go with what follows them
             covered[i] = nxt = covered[i] if covered[i] is not None else nxt
