@@ -34,11 +34,14 @@ def ingest(label: str, cfg: Config) -> None:
     t = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = run(cfg, until="ingest")
+        res = run(cfg, until="select")
     docs, dup = res.tables["documents"], res.tables["duplicates"]
     counted = canonical(docs)
+    unique = docs[docs["is_canonical"] & ~docs["is_stub"]]
     groups = dup[dup["dup_group"].str.startswith("dup-")].groupby("dup_group")["year"].nunique()
-    print(f"\n== {label}: {len(docs)} documents, {len(counted)} counted, {time.perf_counter() - t:.0f} s")
+    print(f"\n== {label}: {len(docs)} documents, {len(unique)} after duplicates, compilations and stubs, "
+          f"{len(counted)} counted by the select stage, {time.perf_counter() - t:.0f} s")
+    print(f"   left out by the selection: {docs.loc[docs['is_canonical'], 'excluded_reason'].value_counts().to_dict()}")
     print(f"   counted by type: {counted['doc_type'].value_counts().to_dict()}; undated counted: {int(counted['year'].isna().sum())}")
     print(f"   duplicate groups: {len(groups)}, mixing years: {int((groups > 1).sum())}; "
           f"compilations: {docs.loc[docs['is_compilation'], 'doc_id'].tolist()}; "

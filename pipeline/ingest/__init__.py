@@ -23,6 +23,7 @@ spans inside one text are marked so each passage is counted once.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -433,39 +434,30 @@ def _split_compilations(docs: pd.DataFrame, paras: pd.DataFrame, sentences: pd.D
                         *, shingle: int, min_chars: int):
     """Split out of each compilation the documents that no other file of the corpus has.
 
-    A paragraph of the compilation is *covered* when at least half of its
-    shingles occur in the documents it contains (paragraphs under 20
-    characters, such as a year line, go with the next paragraph).  Each run
-    of uncovered paragraphs is cut again before every line that starts a
-    document (a bare year, or a dated title such as ``1990年政府工作报告``),
-    and each piece of at least ``min_chars`` characters becomes a document
-    ``<compilation>~p<first paragraph>``, dated from its own text.
+    The compilation is cut into sections before every line that starts a
+    document (a bare year, or a dated title such as ``1990年政府工作报告``).
+    A section less than half of whose shingles occur in the other documents
+    of the corpus, and that has at least ``min_chars`` characters, becomes a
+    document ``<compilation>~p<first paragraph>``, dated from its own text
+    (a bare year line that starts it dates it).
     """
     new_docs, new_paras, new_sents, new_audit = [], [], [], []
-    for comp in docs.loc[docs["is_compilation"].fillna(False).astype(bool), "doc_id"]:
-        parts = docs.loc[docs["contained_in"] == comp, "text"]
-        union = np.unique(np.concatenate([shingle_set(t, shingle) for t in parts] or [np.empty(0, np.uint64)]))
+    comps = docs["is_compilation"].fillna(False).astype(bool)
+    others = docs.loc[~comps, "text"]
+    union = np.unique(np.concatenate([shingle_set(t, shingle) for t in others] or [np.empty(0, np.uint64)]))
+    for comp in docs.loc[comps, "doc_id"]:
         own = paras[paras["doc_id"] == comp].sort_values("para_index")
         texts = own["text"].tolist()
         # One membership test over every paragraph's shingles at once (a test per
-        # paragraph would sort the parts' shingles thousands of times).
+        # paragraph would sort the corpus' shingles thousands of times).
         sets = [shingle_set(t, shingle) for t in texts]
         owner = np.repeat(np.arange(len(sets)), [len(x) for x in sets])
         found = np.bincount(owner, weights=np.isin(np.concatenate(sets or [np.empty(0, np.uint64)]), union),
                             minlength=len(sets))
-        covered: list[bool | None] = [
-            None if len("".join(t.split())) < 20 else bool(found[i] >= 0.5 * len(sets[i])) for i, t in enumerate(texts)
-        ]
-        nxt = True
-        for i in range(len(covered) - 1, -1, -1):  # short lines go with what follows them
-            covered[i] = nxt = covered[i] if covered[i] is not None else nxt
-        pieces: list[list[int]] = []
-        for i, cov in enumerate(covered):
-            if cov:
-                continue
-            if not pieces or pieces[-1][-1] != i - 1 or _PART_START.match(texts[i].strip()):
-                pieces.append([])
-            pieces[-1].append(i)
+        sizes = np.array([len(x) for x in sets], dtype=float)
+        bounds = sorted({0, *(i for i, t in enumerate(texts) if _PART_START.match(t.strip())), len(texts)})
+        pieces = [list(range(a, b)) for a, b in zip(bounds, bounds[1:]) if b > a
+                  and found[a:b].sum() < 0.5 * sizes[a:b].sum()]
         row = docs[docs["doc_id"] == comp].iloc[0]
         base_audit = audit[audit["doc_id"] == comp].iloc[0].to_dict()
         for piece in pieces:
@@ -474,7 +466,10 @@ def _split_compilations(docs: pd.DataFrame, paras: pd.DataFrame, sentences: pd.D
             if n_chars < max(min_chars, 1):
                 continue
             doc_id = f"{comp}~p{int(own['para_index'].iloc[piece[0]]):04d}"
-            meta = metadata.infer_metadata(body, filename=row["source_file"])
+            meta = metadata.infer_metadata(body)  # the file name dates the compilation, not its parts
+            head = body[0].strip()
+            if re.fullmatch(r"(?:19|20)\d{2}", head) and meta.year is None:
+                meta = dataclasses.replace(meta, year=int(head), year_evidence=f"{head} (the line that starts it in {comp})")
             text = "\n".join(body)
             new_docs.append({
                 **row.to_dict(), "doc_id": doc_id, "title": meta.title, "organisation": meta.organisation or row["organisation"],
