@@ -138,6 +138,11 @@ def test_compilation_counts_its_parts_not_itself(tmp_path):
     assert (paras[paras["doc_id"] == split.index[0]]["text"].str.cat(sep="\n")) == _report(2022, 3)
     assert "split out of the compilation all" in tables["audit"].set_index("doc_id").at[split.index[1], "warnings"]
     assert set(tables["duplicates"].loc[tables["duplicates"]["doc_id"].isin(split.index), "dup_kind"]) == {"split"}
+    # Text found nowhere else that no start line separates cannot be split: the warning gives its size.
+    extra = "\n".join(f"附{i}：关于第{i}批试点的说明，共涉及{i * 7}个县区和{i * 3}项改革任务。" for i in range(1, 9))
+    (folder / "all.txt").write_text(whole + "\n" + extra, encoding="utf-8")
+    with pytest.warns(UserWarning, match="characters are in no other document and are not counted"):
+        _ingest(tmp_path, Path("c"))
 
 
 def test_stubs_are_flagged_and_boilerplate_moves_to_source_meta(tmp_path):
