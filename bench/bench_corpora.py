@@ -4,7 +4,9 @@
    several layouts and one compilation (``gwr-hprc/original/gov_reports1954-2022.txt``).
 2. The two national sources as two ``--corpus`` folders, each with its own manifest.
 3. The two national sources through ``examples/national_manifest.csv``.
-4. With ``--cpc FILE``: the party-congress JSONL (``cpc_congress_reports.jsonl`` from
+4. Wikisource's reports with hprc only as its compilation: the years only hprc has
+   must be split out of the compilation and counted.
+5. With ``--cpc FILE``: the party-congress JSONL (``cpc_congress_reports.jsonl`` from
    ``aldohemsn/chinese-political-corpora``) dated and typed from its own fields with
    ``examples/cpc_congress_lookup.csv``.
 
@@ -67,6 +69,15 @@ def main() -> None:
             {"corpus": str(CORPORA / "gwr-wikisource"), "corpora": [str(CORPORA / "gwr-hprc")]}))
         ingest("examples/national_manifest.csv", base.with_overrides(
             {"corpus": str(CORPORA), "manifest": str(ROOT / "examples" / "national_manifest.csv")}))
+        only = tmp / "compilation_only.csv"  # hprc only as its compilation: its own years must be split out
+        national = (ROOT / "examples" / "national_manifest.csv").read_text(encoding="utf-8").splitlines()
+        only.write_text("\n".join(["file", *(r.split(",")[0] for r in national[1:] if r.startswith("gwr-wikisource/")),
+                                    "gwr-hprc/original/gov_reports1954-2022.txt"]) + "\n", encoding="utf-8")
+        res = ingest("Wikisource reports + the hprc compilation alone", base.with_overrides(
+            {"corpus": str(CORPORA), "manifest": str(only)}))
+        docs = res.tables["documents"]
+        cols = ["doc_id", "year", "n_chars", "year_evidence"]
+        print(docs.loc[docs["doc_id"].str.contains("~"), cols].to_string(index=False))
         if args.cpc:
             folder = tmp / "cpc"
             folder.mkdir()

@@ -219,3 +219,12 @@ def test_text_alone_never_misdates_a_real_report(corpus, min_dated):
                 wrong.append((file, m.year, m.year_evidence))
     assert wrong == []
     assert dated >= min_dated
+
+
+def test_npc_resolution_and_five_year_report_are_typed():
+    from pipeline.ingest.metadata import infer_metadata
+
+    res = infer_metadata(["第二届全国人民代表大会第三次会议听取了周恩来总理代表国务院所作的政府工作报告，并且进行了充分的讨论。"])
+    assert res.doc_type == "resolution"
+    rep = infer_metadata(["各位代表：", "现在，我代表国务院，向大会报告过去五年的政府工作，并对今年工作提出建议，请各位代表审议。"])
+    assert rep.doc_type == "work_report"

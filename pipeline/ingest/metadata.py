@@ -411,6 +411,9 @@ def _title(lines: list[str]) -> str | None:
     return None
 
 
+_RESOLUTION_OPENING = re.compile(r"^第[一二三四五六七八九十\d]{1,3}届全国人民代表大会第[一二三四五六七八九十\d]{1,2}次会议(?:听取|审议)")
+
+
 def _doc_type(lines: list[str], title: str | None) -> str:
     if not lines:
         return "other"
@@ -420,10 +423,13 @@ def _doc_type(lines: list[str], title: str | None) -> str:
         re.search(r"决议$", ln) and len(ln) <= 60 for ln in lines[:3]
     ):
         return "resolution"
+    # An NPC resolution on the report opens "第X届全国人民代表大会第Y次会议听取（和审议）了…".
+    if any(_RESOLUTION_OPENING.match(ln) for ln in lines[:3]):
+        return "resolution"
     if (
         "工作报告" in zone
         or "工作报告" in tail
-        or re.search(r"作(?:政府)?工作报告|报告政府工作|向大会作.{0,40}报告", " ".join(lines[:5]))
+        or re.search(r"作(?:政府)?工作报告|报告.{0,12}政府工作|向大会作.{0,40}报告", " ".join(lines[:5]))
     ):
         return "work_report"
     if re.match(r"各位(?:代表|委员)", lines[0]) and any(
