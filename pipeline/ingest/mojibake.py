@@ -1128,7 +1128,31 @@ def _needs_repair(line: str) -> bool:
     """
     if line.isascii():
         return False
-    return len(line) < _GATE_MIN_CHARS or not _plain_line().fullmatch(line) or _MARKER.search(line) is not None
+    return (len(line) < _GATE_MIN_CHARS or not _plain_line().fullmatch(line) or _MARKER.search(line) is not None
+            or _reads_as_utf8(line))
+
+
+# UTF-8 read as GBK with bytes dropped (errors="ignore", issue 10) can be made
+# of common characters only (涓鍗庝汉姘戝叡 for 中华人民共).  Its GBK bytes read
+# back as UTF-8 give CJK characters; the GBK bytes of real Chinese text give
+# almost none (their leads B0-BF are UTF-8 continuation bytes).
+_CJK_CHAR = re.compile("[\u3000-\u9fff\uff00-\uffef]")
+_GATE_UTF8_CJK = 3
+_GATE_UTF8_SHARE = 0.25
+
+
+def _reads_as_utf8(line: str) -> bool:
+    """True when ``line``'s GBK bytes hold a few CJK characters as UTF-8 (two codec calls).
+
+    Examples
+    --------
+    >>> _reads_as_utf8("涓鍗庝汉姘戝叡鍜屽浗鎴愮珛銆"), _reads_as_utf8("发展全过程人民民主，推进协商民主广泛多层制度化发展。")
+    (True, False)
+    """
+    reread = line.encode("gbk", "ignore").decode("utf-8", "replace")
+    n = len(_CJK_CHAR.findall(reread))
+    # Mojibake gives about 2 characters per 3; long clean lines a few by chance.
+    return n >= _GATE_UTF8_CJK and n >= _GATE_UTF8_SHARE * len(line)
 
 
 def repair_mojibake(text: str) -> MojibakeRepair:
