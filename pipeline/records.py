@@ -66,7 +66,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("similarity", "float64", "Estimated Jaccard similarity to the canonical member of the duplicate group."),
         ("repeat_chars", "Int64", "Characters of passages the document repeats inside itself, counted once."),
         ("is_compilation", "boolean", "True for a file that holds several other documents of the corpus (one file of every yearly report): its parts are counted, it is not."),
-        ("contained_in", "string", "The compilation holding this document, or a document of another year that holds it (both counted; see `duplicates`); empty otherwise."),
+        ("contained_in", "string", "The compilation holding this document (or that it was split out of), or a document of another year that holds it (both counted; see `duplicates`); empty otherwise."),
         ("is_stub", "boolean", "True when the text is shorter than ingest.min_chars (a disambiguation page, a title only): kept and listed; the selection leaves it out (select.drop_stubs)."),
         ("in_analysis", "boolean", "True if the corpus selection counts the document (select stage; see `[select]`)."),
         ("excluded_reason", "string", "Why the selection leaves it out (`doc_type=resolution`, `n_chars<2000`, `stub`); empty if counted."),
@@ -92,7 +92,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
     "duplicates": _cols(
         ("dup_group", "string", "Duplicate group id."),
-        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles); for `in-…` groups: compilation or container (the holder), contained (a part of a compilation) or other_year (held by a document of another year)."),
+        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles); for `in-…` groups: compilation or container (the holder), contained (a part of a compilation), split (a document cut out of a compilation because no other file has it) or other_year (held by a document of another year)."),
         ("doc_id", "string", "Member document."),
         ("source_file", "string", "Its raw file."),
         ("year", "Int64", "Its year."),
