@@ -22,14 +22,16 @@ Method, in order:
    units, or NMF (each unit to its heaviest component) behind the same
    function.
 4. **k.** With ``n_topics = "auto"`` every k in ``k_min..k_max`` is fitted
-   and the k with the highest mean NPMI coherence of its topics' top 10
-   terms (co-occurrence within units of this corpus) is kept
-   (``topic_k``).  A corpus with too few units gets a smaller k and a
-   warning, never a failed run.
-5. **Labels.** Class-based TF-IDF (c-TF-IDF, as in BERTopic): a term's
-   frequency in the topic times ``log(1 + A / f)`` where ``A`` is the mean
-   number of tokens per topic and ``f`` the term's frequency across all
-   topics, so a word common to every topic labels none.  Topics whose
+   (on a seeded sample of ``SCAN_UNITS`` units when there are more) and the
+   k with the highest NPMI coherence × topic diversity (Dieng et al. 2020)
+   is kept (``topic_k``): NPMI of each topic's top 10 terms over
+   co-occurrence within units of this corpus, averaged with topic sizes as
+   weights, times the share of distinct words among all topics' top terms.
+   A corpus with too few units gets a smaller k and a warning, never a
+   failed run.
+5. **Labels.** Class-based TF-IDF (c-TF-IDF, BERTopic's BM25 variant with
+   square-root tf): a term's weight in the topic against its weight across
+   all topics, so a word common to every topic labels none.  Topics whose
    centroids are near duplicates are flagged (``similar_to``).
 6. **Evidence.** The three units closest to each centroid.
 7. **Time and place.** Shares weighted by unit length in characters per
@@ -76,6 +78,7 @@ BOILERPLATE = frozenset(
 TABLES = ("topics", "topic_assignments", "topic_evidence", "topic_trends", "topic_docs", "topic_cities",
           "topic_eras", "topic_k", "topic_stability", "topic_ca", "topic_summary")
 EVIDENCE_PER_TOPIC = 3
+SCAN_UNITS = 6000  # units the k scan fits on (a seeded sample when there are more)
 LABEL_TERMS = 3
 COHERENCE_TERMS = 10
 CA_TERMS_PER_TOPIC = 5
@@ -115,7 +118,11 @@ def _count_matrix(tokens: pd.DataFrame, documents: pd.DataFrame, paragraphs: pd.
         (np.ones(len(u_codes), dtype=np.float32), (u_codes, t_codes)), shape=(len(unit_ids), len(terms))
     )
     counts.sum_duplicates()
-    doc_of = pd.Series(sub["doc_id"].to_numpy(dtype=object), index=keys).groupby(level=0).first()
+    # Document of each unit from integer codes (a Series indexed by every token would cost GBs at 100 MB).
+    d_codes, doc_ids = pd.factorize(sub["doc_id"].to_numpy(dtype=object))
+    first = np.zeros(len(unit_ids), dtype=np.int64)
+    first[u_codes] = d_codes  # every token of a unit has the same document
+    doc_of = pd.Series(np.asarray(doc_ids, dtype=object)[first], index=np.asarray(unit_ids, dtype=object))
     return counts, np.asarray(unit_ids, dtype=object), np.asarray(terms, dtype=object), doc_of, paras
 
 
@@ -400,13 +407,17 @@ def fit_topics(
             warnings.warn(f"topics: only {n} {unit}s, too few for n_topics={n_topics}; using {ks[0]} topics.",
                           stacklevel=2)
     fits, k_rows = {}, []
+    # A large corpus is scanned on a seeded sample of units; the chosen k is refitted on all of them.
+    rows = (np.sort(np.random.default_rng(seed).choice(n, SCAN_UNITS, replace=False)) if len(ks) > 1 and n > SCAN_UNITS
+            else np.arange(n))
+    Xs, Cs, Bs = X[rows], counts[rows], binary[rows]
     for k in ks:
         # The scan uses fewer restarts than the reported fit (cost); the chosen k is refitted below.
-        labels, centers = _cluster(X, k, method=method, seed=seed, minibatch_above=minibatch_above,
+        labels, centers = _cluster(Xs, k, method=method, seed=seed, minibatch_above=minibatch_above,
                                    n_init=min(n_init, 3) if len(ks) > 1 else n_init)
         sizes = np.bincount(labels, minlength=k)
-        top_ids = _top(_ctfidf(counts, labels, k), COHERENCE_TERMS)
-        coh = npmi_coherence(binary, top_ids)
+        top_ids = _top(_ctfidf(Cs, labels, k), COHERENCE_TERMS)
+        coh = npmi_coherence(Bs, top_ids)
         # Weighted by topic size, so a topic of one or two paragraphs cannot carry the choice.
         ok = ~np.isnan(coh)
         npmi = float(np.average(coh[ok], weights=sizes[ok])) if ok.any() else np.nan
@@ -420,7 +431,7 @@ def fit_topics(
     best = int(topic_k.loc[topic_k["value"].fillna(-2).idxmax(), "k"])  # first k on ties: the simpler model
     topic_k["chosen"] = topic_k["k"] == best
     labels, centers = fits[best]
-    if len(ks) > 1:
+    if len(ks) > 1 or len(rows) < n:
         labels, centers = _cluster(X, best, method=method, seed=seed, minibatch_above=minibatch_above, n_init=n_init)
 
     # Drop empty clusters (NMF, MiniBatchKMeans can leave some) and number topics by size.
@@ -450,7 +461,7 @@ def fit_topics(
     # Unit table with year, city and length (weights of every share).
     n_chars = paragraphs.assign(unit_id=paras.set_index("para_id")["unit_id"].reindex(paragraphs["para_id"]).to_numpy())
     n_chars = n_chars.groupby("unit_id")["n_chars"].sum()
-    sims = np.asarray(X.multiply(centers[labels]).sum(axis=1)).ravel()
+    sims = np.asarray(X @ centers.T)[np.arange(n), labels]  # units × k, never units × terms
     docs = canonical(documents).set_index("doc_id")
     assign = pd.DataFrame({"unit_id": unit_ids, "doc_id": doc_of.reindex(unit_ids).to_numpy(), "topic_id": labels,
                            "similarity": np.round(sims, 6)})
@@ -532,7 +543,7 @@ def fit_topics(
     return {
         "topics": conform(topics, "topics"),
         "topic_assignments": conform(assign, "topic_assignments"),
-        "topic_evidence": conform(ev, "topic_evidence"),
+        "topic_evidence": conform(ev.drop(columns=["city", "n_chars"]), "topic_evidence"),
         "topic_trends": conform(trends, "topic_trends"),
         "topic_docs": conform(doc_shares, "topic_docs"),
         "topic_cities": conform(cities, "topic_cities"),
