@@ -85,45 +85,60 @@ CA_TERMS_PER_TOPIC = 5
 _TEXT_CUT = 600  # characters of a section or document shown as evidence
 
 
-def _unit_keys(tokens: pd.DataFrame, paragraphs: pd.DataFrame, unit: str) -> tuple[np.ndarray, pd.DataFrame]:
+def _unit_keys(tokens: pd.DataFrame, paragraphs: pd.DataFrame, unit: str) -> tuple[pd.Series, pd.DataFrame]:
     """Unit id of every token row, and per paragraph its unit (``para_id``, ``unit_id``)."""
     paras = paragraphs[["doc_id", "para_id"]].copy()
     if unit == "paragraph":
         paras["unit_id"] = paras["para_id"]
-    elif unit == "document":
+        return tokens["para_id"], paras  # the column itself: no per-token copy
+    if unit == "document":
         paras["unit_id"] = paras["doc_id"]
-    else:  # section: a heading opens one; text before the first heading is its own section
-        order = paragraphs.sort_values(["doc_id", "para_index"], kind="stable")
-        heads = order["is_heading"].fillna(False).astype(bool)
-        sec = heads.groupby(order["doc_id"]).cumsum()
-        first = order.groupby([order["doc_id"], sec])["para_id"].transform("first")
-        paras = order[["doc_id", "para_id"]].assign(unit_id=first.to_numpy())
-    key = tokens["para_id"].map(dict(zip(paras["para_id"], paras["unit_id"])))
-    # Tokens of a paragraph missing from the paragraphs table still form a paragraph unit.
-    key = key.fillna(tokens["para_id"] if unit != "document" else tokens["doc_id"])
-    return key.to_numpy(dtype=object), paras
+        return tokens["doc_id"], paras
+    # Section: a heading opens one; text before the first heading is its own section.
+    order = paragraphs.sort_values(["doc_id", "para_index"], kind="stable")
+    heads = order["is_heading"].fillna(False).astype(bool)
+    sec = heads.groupby(order["doc_id"]).cumsum()
+    first = order.groupby([order["doc_id"], sec])["para_id"].transform("first")
+    paras = order[["doc_id", "para_id"]].assign(unit_id=first.to_numpy())
+    key = tokens["para_id"].map(paras.set_index("para_id")["unit_id"])
+    # Tokens of a paragraph missing from the paragraphs table still form a unit of their own.
+    return key.fillna(tokens["para_id"]), paras
 
 
 def _count_matrix(tokens: pd.DataFrame, documents: pd.DataFrame, paragraphs: pd.DataFrame, unit: str):
-    """Sparse unit × term counts of kept, non-boilerplate tokens of canonical documents."""
+    """Sparse unit × term counts of kept, non-boilerplate tokens of canonical documents.
+
+    Built from integer codes of the (Arrow-backed) string columns: no Python
+    string per token (those cost 0.5 GB at 10 MB of text, measured).
+    """
     canon = canonical(documents)
     mask = tokens["keep"].astype(bool).to_numpy() & tokens["doc_id"].isin(canon["doc_id"]).to_numpy()
     mask &= ~tokens["token"].isin(BOILERPLATE).to_numpy()
-    sub = tokens.loc[mask, ["doc_id", "para_id", "token"]]
-    keys, paras = _unit_keys(sub, paragraphs, unit)
+    keys, paras = _unit_keys(tokens, paragraphs, unit)
+
+    def codes(column: pd.Series, sort: bool) -> tuple[np.ndarray, pd.Index]:
+        # Codes of the whole column, then the kept rows: no copy of the strings themselves.
+        c, uniques = pd.factorize(column, sort=sort)
+        return c.astype(np.int32)[mask], uniques
+
     # Sorted codes keep row and column order independent of token order (determinism).
-    u_codes, unit_ids = pd.factorize(keys, sort=True)
-    t_codes, terms = pd.factorize(sub["token"].to_numpy(dtype=object), sort=True)
-    counts = sparse.csr_matrix(
+    u_codes, unit_ids = codes(keys, sort=True)
+    t_codes, terms = codes(tokens["token"], sort=True)
+    d_codes, doc_ids = codes(tokens["doc_id"], sort=False)
+    del keys
+    counts = sparse.coo_matrix(
         (np.ones(len(u_codes), dtype=np.float32), (u_codes, t_codes)), shape=(len(unit_ids), len(terms))
-    )
-    counts.sum_duplicates()
-    # Document of each unit from integer codes (a Series indexed by every token would cost GBs at 100 MB).
-    d_codes, doc_ids = pd.factorize(sub["doc_id"].to_numpy(dtype=object))
-    first = np.zeros(len(unit_ids), dtype=np.int64)
-    first[u_codes] = d_codes  # every token of a unit has the same document
-    doc_of = pd.Series(np.asarray(doc_ids, dtype=object)[first], index=np.asarray(unit_ids, dtype=object))
-    return counts, np.asarray(unit_ids, dtype=object), np.asarray(terms, dtype=object), doc_of, paras
+    ).tocsr()  # duplicates are summed
+    del t_codes
+    # Units and terms that only had dropped tokens (punctuation, other documents) are removed here.
+    rows, cols = counts.getnnz(axis=1) > 0, counts.getnnz(axis=0) > 0
+    counts = counts[rows][:, cols]
+    terms = np.asarray(terms, dtype=object)[cols]
+    doc_at = np.zeros(len(unit_ids), dtype=np.int64)
+    doc_at[u_codes] = d_codes  # every token of a unit belongs to the same document
+    unit_ids, first = np.asarray(unit_ids, dtype=object)[rows], doc_at[rows]
+    doc_of = pd.Series(np.asarray(doc_ids, dtype=object)[first], index=unit_ids)
+    return counts, unit_ids, terms, doc_of, paras
 
 
 def _prune(counts, terms, *, min_df: int, max_df: float, max_terms: int):
