@@ -50,8 +50,9 @@ class IngestConfig:
     minhash_perm: int = 128
     shingle: int = 5
     seed: int = 1
+    dup_across_years: bool = False  # let a duplicate group join documents of different years
     min_chars: int = 200  # shorter documents are stubs: kept and flagged (is_stub), not counted; 0 = off
-    boilerplate_min_docs: int = 3  # a paragraph repeated verbatim in this many documents of one source folder is boilerplate
+    boilerplate_min_docs: int = 2  # a head/tail notice paragraph (公有领域, 版权 …) in this many documents of one source is boilerplate; 0 = off
     fields: FieldsConfig = field(default_factory=FieldsConfig)
 
 
@@ -139,13 +140,35 @@ class TopicsConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Co-occurrence graphs per period."""
+    """Co-occurrence networks per period (``pipeline/network.py`` explains each step)."""
 
-    window: str = "paragraph"  # paragraph or sentence
-    period: str = "year"  # year, all, or a span such as "5y"
-    top_terms: int = 150  # most frequent kept tokens per period become nodes
-    min_weight: int = 2  # pairs co-occurring in fewer windows are dropped
+    window: str = "sentence"  # sentence, paragraph, or tokens (a sliding run of window_size tokens)
+    window_size: int = 10  # tokens per sliding window (window = "tokens" only)
+    period: str = "5y"  # year, all, a span such as "5y", or eras; an "all" network is always added
+    eras: tuple[str, ...] = ("1954-1977", "1978-1991", "1992-2002", "2003-2012", "2013-2030")  # period = "eras"
+    min_df: int = 3  # a node occurs in at least this many windows of the period
+    pos_keep: tuple[str, ...] = ()  # empty: any POS; e.g. ("n", "nz", "vn", "ns", "nt") for nouns, verbal nouns, places, organisations
+    drop_fillers: bool = True  # drop network.FILLERS (由于, 能够, 仍然, 就是, 可能 …)
+    top_terms: int = 150  # candidate nodes per period
+    rank_by: str = "freq"  # freq, or tfidf (terms distinctive of the period)
+    measure: str = "npmi"  # count, jaccard, dice, association, pmi or npmi: the edge weight
+    min_count: int = 2  # a pair must share this many windows
+    alpha: float = 0.05  # Benjamini–Hochberg level of the one-sided pair test; 0 = no test
+    top_k: int = 5  # each node keeps its k strongest edges (0 = no per-node cut)
+    top_edges: int = 0  # then at most this many edges overall (0 = no cap)
+    backbone: bool = False  # also keep the maximum spanning tree of the admissible pairs
+    community: str = "louvain"  # louvain (networkx) or leiden (needs the leiden extra)
+    resolution: float = 1.0  # community resolution (higher: more, smaller communities)
+    label_terms: int = 3  # terms naming each community
+    focus_terms: tuple[str, ...] = ("协商",)  # terms with a neighbour table besides the theme terms
+    ego_size: int = 10  # neighbours per theme term and period
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        # Fail on a bad value when the config is built, before any corpus is read.
+        from .network import check_params
+
+        check_params(**dataclasses.asdict(self))
 
 
 @dataclass(frozen=True)
@@ -168,6 +191,17 @@ class ReportConfig:
     title: str = ""  # empty: derived from the corpus (organisation, document type, years)
     kwic_rows: int = 200  # KWIC lines shown per theme in the HTML (the CSV has all)
     seed: int = 42  # network figure layout
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Where per-file work (reading and cleaning raw files) runs; never changes a result."""
+
+    kind: str = "local"  # local, or dask (pip install '.[dask]')
+    scheduler: str = ""  # Dask scheduler address, e.g. tcp://10.0.0.5:8786; empty: a LocalCluster
+    workers: int = 0  # worker processes (local pool or LocalCluster); 0 = one per core, 1 = serial
+    file_timeout: float = 300.0  # seconds one file may take before it is skipped; 0 = no limit
+    parallel_min_mb: float = 4.0  # below this many MB of files to read, the local engine stays serial
 
 
 @dataclass(frozen=True)
@@ -196,6 +230,7 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     themes: ThemesConfig = field(default_factory=ThemesConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def path(self, p: Path | None) -> Path | None:
         """Resolve ``p`` against ``root`` (absolute paths stay as they are)."""
