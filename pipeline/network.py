@@ -390,10 +390,12 @@ def build_cooccurrence(
         raise ConfigError("network: no candidate tokens are left (canonical documents, kept tokens, POS and filler "
                           "filters). Check network.pos_keep and the corpus.")
     X, terms, first, _ = window_matrix(tok, sentences, window=window, window_size=window_size)
-    year_of = dict(zip(canon["doc_id"], canon["year"]))
-    win_year = pd.Series(tok["doc_id"].to_numpy()[first]).map(year_of).astype("Int64")
-    labels = period_labels(win_year, period, eras)
-    groups = [] if period == "all" else [(str(p), (labels == p).fillna(False).to_numpy()) for p in sorted(labels.dropna().unique())]
+    # Years and periods go through the (few) documents, not the (many) windows.
+    dcodes, dnames = pd.factorize(tok["doc_id"].iloc[first])
+    doc_year = pd.Series(pd.Index(dnames).astype(str)).map(dict(zip(canon["doc_id"], canon["year"]))).astype("Int64")
+    doc_label = period_labels(doc_year, period, eras).fillna("").to_numpy(dtype=object)
+    win_label = doc_label[dcodes]
+    groups = [] if period == "all" else [(str(lab), win_label == lab) for lab in sorted(set(doc_label) - {""})]
     groups.append(("all", np.ones(X.shape[0], dtype=bool)))
     df_by_period = sparse.vstack([sparse.csr_matrix(X[mask].sum(axis=0)) for _, mask in groups]).tocsr()
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(df_by_period[:-1]) if len(groups) > 1 else None
@@ -445,19 +447,22 @@ def _focus_terms(themes: Iterable, extra: Iterable[str]) -> pd.DataFrame:
 
 
 def _candidate_tokens(tokens: pd.DataFrame, doc_ids: pd.Series, *, pos_keep, drop_fillers: bool, protect: set) -> pd.DataFrame:
-    cols = [c for c in ("doc_id", "para_id", "token_index", "token", "start", "pos") if c in tokens.columns]
-    keep = tokens["keep"].fillna(False).to_numpy(dtype=bool) & tokens["doc_id"].isin(doc_ids).to_numpy()
-    tok = tokens.loc[keep, cols]
-    protected = tok["token"].isin(protect).to_numpy() if protect else np.zeros(len(tok), dtype=bool)
-    ok = np.ones(len(tok), dtype=bool)
-    if drop_fillers:
-        ok &= ~tok["token"].isin(FILLERS).to_numpy()
-    if pos_keep:
-        if "pos" not in tok.columns or not tok["pos"].fillna("").astype(bool).any():
-            raise ConfigError(f"network.pos_keep = {list(pos_keep)} but the tokens carry no POS tags. "
-                              "Turn POS tagging on in segmentation or set network.pos_keep = [].")
-        ok &= tok["pos"].isin(pos_keep).fillna(False).to_numpy(dtype=bool)
-    return tok[ok | protected]
+    # One boolean mask and one row selection: the token table is the largest input by far.
+    cols = [c for c in ("doc_id", "para_id", "token_index", "token", "start") if c in tokens.columns]
+    ok = tokens["keep"].fillna(False).to_numpy(dtype=bool) & tokens["doc_id"].isin(doc_ids).to_numpy()
+    if drop_fillers or pos_keep:
+        filt = np.ones(len(tokens), dtype=bool)
+        if drop_fillers:
+            filt &= ~tokens["token"].isin(FILLERS).to_numpy()
+        if pos_keep:
+            if "pos" not in tokens.columns or not tokens.loc[ok, "pos"].fillna("").astype(bool).any():
+                raise ConfigError(f"network.pos_keep = {list(pos_keep)} but the tokens carry no POS tags. "
+                                  "Turn POS tagging on in segmentation or set network.pos_keep = [].")
+            filt &= tokens["pos"].isin(pos_keep).fillna(False).to_numpy(dtype=bool)
+        if protect:
+            filt |= tokens["token"].isin(protect).to_numpy()
+        ok &= filt
+    return tokens.loc[ok, cols]
 
 
 def _period_network(Xp, terms, freq, score, *, top_terms, min_df, top_k, top_edges, backbone, min_count, alpha, measure):
