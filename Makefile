@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(BIN)/python -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes notebook clean
+.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-network notebook clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-15s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ test: $(STAMP) ## Run the test suite (doctests included)
 lint: $(STAMP) ## Ruff over the code and tests
 	$(BIN)/ruff check pipeline tests bench
 
-bench: bench-ingest bench-segment bench-themes ## Every benchmark (slow; prints tables)
+bench: bench-ingest bench-segment bench-themes bench-network ## Every benchmark (slow; prints tables)
 
 bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest throughput on ../shared/corpora
 	$(BIN)/python bench/bench_mojibake.py
@@ -47,6 +47,9 @@ bench-segment: $(STAMP) ## Segmentation throughput: pure jieba vs the fast backe
 bench-themes: $(STAMP) ## First appearances on the national reports vs plain string search
 	$(BIN)/python bench/bench_themes.py
 	$(BIN)/python bench/bench_national.py
+
+bench-network: $(STAMP) ## Network stage on ../shared/corpora and a 100 MB token table: seconds, peak RSS, density
+	$(BIN)/python bench/bench_network.py
 
 notebook: $(STAMP) ## Open Jupyter on notebooks/ (installs jupyterlab into .venv on first use)
 	$(BIN)/python -m pip install --quiet jupyterlab

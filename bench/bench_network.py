@@ -16,7 +16,9 @@ issue's largest.  String columns are read as dictionaries (pandas
 categoricals), the way a large token table should be held.
 
 Reports per corpus: windows, periods, density and mean degree of the
-``all`` network and the worst period, seconds and peak RSS.
+``all`` network and the worst period, wall and CPU seconds (CPU time is
+less disturbed by other jobs on a shared machine; the 1-minute load
+average is printed beside it) and peak RSS.
 
     python bench/bench_network.py [--mb 100] [--work DIR]
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -117,9 +120,9 @@ def child(folder: Path) -> None:
     (lex,) = stage.lexicon
     themes = lex.parse(read_lexicon(cfg.path(cfg.lexicon), lex.pattern))
     rss_in = _peak_mb()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     out = stage.func(tokens, docs, sents, themes=themes, **vars(cfg.network))
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     per = out["network_periods"]
     allp = per[per["period"] == "all"].iloc[0]
     print(json.dumps({
@@ -128,7 +131,8 @@ def child(folder: Path) -> None:
         "all_mean_degree": round(float(allp["mean_degree"]), 2),
         "max_density": round(float(per.loc[per["nodes"] >= 20, "density"].max()), 3),
         "max_mean_degree": round(float(per["mean_degree"].max()), 2),
-        "communities_all": int(allp["communities"]), "seconds": round(seconds, 2),
+        "communities_all": int(allp["communities"]), "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+        "load_avg": round(os.getloadavg()[0], 1),
         "rss_inputs_mb": round(rss_in), "peak_rss_mb": round(_peak_mb()),
     }))
 

@@ -232,9 +232,7 @@ def window_matrix(tokens: pd.DataFrame, sentences: pd.DataFrame | None = None, *
         cols = tcodes[np.repeat(start, lengths) + _ranges(lengths)]
         X = _binary(rows, cols, len(key), len(terms))
         return X, np.asarray(terms, dtype=object), first_doc, np.asarray(paras, dtype=object)[pcodes]
-    rows_u, rows = np.unique(rows, return_inverse=True)
-    first = np.full(len(rows_u), len(rows), dtype=np.int64)
-    np.minimum.at(first, rows, np.arange(len(rows)))
+    rows_u, first, rows = np.unique(rows, return_index=True, return_inverse=True)
     X = _binary(rows, tcodes, len(rows_u), len(terms))
     return X, np.asarray(terms, dtype=object), first, np.asarray(paras, dtype=object)[pcodes[first]]
 
