@@ -41,7 +41,7 @@ def _spread_labels(ax, texts, xs, ys, seed: int) -> None:
     state = np.random.get_state()
     np.random.seed(seed)
     try:
-        adjust_text(texts, x=xs, y=ys, ax=ax, expand=(1.05, 1.2), iter_lim=60, prevent_crossings=False,
+        adjust_text(texts, x=xs, y=ys, ax=ax, expand=(1.05, 1.2), iter_lim=40, prevent_crossings=False,
                     arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.4})
     finally:
         np.random.set_state(state)
