@@ -11,8 +11,16 @@ from hypothesis import strategies as st
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
-from pipeline.network import (FILLERS, betweenness, build_cooccurrence, measures, pair_p_values, period_labels,
-                              to_graph, window_matrix)
+from pipeline.network import (
+    FILLERS,
+    betweenness,
+    build_cooccurrence,
+    measures,
+    pair_p_values,
+    period_labels,
+    to_graph,
+    window_matrix,
+)
 from pipeline.network_plots import network_figures, plot_ego, plot_network
 from pipeline.plotting import figure_bytes
 from pipeline.themes import Theme
