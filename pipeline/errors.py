@@ -46,3 +46,11 @@ class EmptyResultError(PipelineError):
 
 class OutputError(PipelineError):
     """Raised when a finished run's outputs are missing or unreadable."""
+
+
+class RunLockedError(PipelineError):
+    """Raised when another run holds the outputs folder's lock (cron started a run while one was going)."""
+
+
+class StrictError(PipelineError):
+    """Raised when ``--strict`` is set and some raw files could not be read."""

@@ -17,10 +17,12 @@ Offsets (``start``/``end``) are Python string indices, ``end`` exclusive.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from .errors import ConfigError, SchemaError
 
@@ -52,17 +54,22 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("year", "Int64", "Year the document was given or published; empty if unknown."),
         ("date", "string", "ISO date (YYYY-MM-DD, or YYYY-MM) when known."),
         ("doc_type", "string", "work_report, speech, article, resolution or other."),
-        ("year_source", "string", "manifest, text or none: where `year` comes from."),
+        ("year_source", "string", "manifest, field (the source's own field, via ingest.fields), text or none: where `year` comes from; `year_evidence` says the same."),
         ("year_evidence", "string", "The quoted text (or manifest cell) that dates the document."),
         ("n_chars", "Int64", "Characters of normalised text."),
         ("n_paragraphs", "Int64", "Paragraphs of normalised text."),
         ("dup_group", "string", "Duplicate group id shared by exact/near duplicates; empty if unique."),
-        ("dup_kind", "string", "exact, near or empty."),
-        ("is_canonical", "boolean", "False for every non-first member of a duplicate group."),
+        ("dup_kind", "string", "exact, near, compilation or empty."),
+        ("is_canonical", "boolean", "False for every non-first member of a duplicate group, and for a compilation."),
         ("text", "string", "Normalised text: paragraphs joined by a newline."),
         ("source_meta", "string", "JSON: what the reader and clean-up moved out of the text (editor, keywords, breadcrumb, url, …)."),
         ("similarity", "float64", "Estimated Jaccard similarity to the canonical member of the duplicate group."),
         ("repeat_chars", "Int64", "Characters of passages the document repeats inside itself, counted once."),
+        ("is_compilation", "boolean", "True for a file that holds several other documents of the corpus (one file of every yearly report): its parts are counted, it is not."),
+        ("contained_in", "string", "The compilation holding this document, or a document of another year that holds it (both counted; see `duplicates`); empty otherwise."),
+        ("is_stub", "boolean", "True when the text is shorter than ingest.min_chars (a disambiguation page, a title only): kept and listed; the selection leaves it out (select.drop_stubs)."),
+        ("in_analysis", "boolean", "True if the corpus selection counts the document (select stage; see `[select]`)."),
+        ("excluded_reason", "string", "Why the selection leaves it out (`doc_type=resolution`, `n_chars<2000`, `stub`); empty if counted."),
     ),
     "paragraphs": _cols(
         ("doc_id", "string", "Document id."),
@@ -85,13 +92,13 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
     "duplicates": _cols(
         ("dup_group", "string", "Duplicate group id."),
-        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles)."),
+        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles); for `in-…` groups: compilation or container (the holder), contained (a part of a compilation) or other_year (held by a document of another year)."),
         ("doc_id", "string", "Member document."),
         ("source_file", "string", "Its raw file."),
         ("year", "Int64", "Its year."),
         ("n_chars", "Int64", "Its length."),
         ("is_canonical", "boolean", "True for the member counted in analysis (the most complete text)."),
-        ("similarity", "float64", "Jaccard similarity of 5-gram shingles to the canonical member."),
+        ("similarity", "float64", "Jaccard similarity of 5-gram shingles to the canonical member; in `in-…` groups, the share of the document found in its holder."),
     ),
     "ingest_errors": _cols(
         ("source_file", "string", "A raw file that could not be read."),
@@ -128,24 +135,98 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
     # ---------------------------------------------------------------- topics
     "topics": _cols(
-        ("topic_id", "Int64", "Topic number, from 0, ordered by size."),
-        ("label", "string", "Readable label: the three highest-weighted terms."),
-        ("top_terms", "string", "Top terms, space-separated, by centroid weight."),
+        ("topic_id", "Int64", "Topic number, from 0, ordered by number of units."),
+        ("label", "string", "The three terms with the highest class-based TF-IDF (c-TF-IDF): what is distinctive of the topic."),
+        ("top_terms", "string", "Top terms by c-TF-IDF, space-separated (`topics.top_terms` of them)."),
         ("n_units", "Int64", "Units (paragraphs by default) assigned to the topic."),
-        ("share", "float64", "Share of all units."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Share of all clustered characters (length-weighted)."),
+        ("coherence", "float64", "NPMI coherence of the top 10 terms (co-occurrence within units of this corpus), −1 to 1."),
+        ("stability", "float64", "Mean cosine of the topic's centroid to its Hungarian match in the runs with the other seeds."),
+        ("stable", "boolean", "True when `stability` ≥ `topics.stable_cosine`; unstable topics should not be read alone."),
+        ("similar_to", "Int64", "Most similar other topic when its centroid cosine ≥ `topics.duplicate_cosine` (a near duplicate); empty otherwise."),
+        ("similar_cosine", "float64", "Centroid cosine to the most similar other topic."),
     ),
     "topic_assignments": _cols(
-        ("unit_id", "string", "Paragraph id (or doc id when the unit is the document)."),
+        ("unit_id", "string", "Unit id: the para_id (paragraph), the para_id of the section's first paragraph (section) or the doc_id (document)."),
         ("doc_id", "string", "Document id."),
         ("year", "Int64", "Document year."),
-        ("topic_id", "Int64", "Assigned topic."),
-        ("similarity", "float64", "Cosine similarity of the unit to its topic centroid."),
+        ("city", "string", "Document city."),
+        ("topic_id", "Int64", "Assigned topic (exactly one per unit)."),
+        ("similarity", "float64", "Cosine similarity of the unit's TF-IDF vector to its topic centroid."),
+        ("n_chars", "Int64", "Characters of the unit: its weight in every share."),
+    ),
+    "topic_evidence": _cols(
+        ("topic_id", "Int64", "Topic."),
+        ("rank", "Int64", "1 = closest to the centroid; three units per topic."),
+        ("unit_id", "string", "Unit id (as in `topic_assignments`)."),
+        ("para_id", "string", "Paragraph id (first paragraph of a section or document unit)."),
+        ("doc_id", "string", "Document id."),
+        ("year", "Int64", "Document year."),
+        ("similarity", "float64", "Cosine similarity to the topic centroid."),
+        ("text", "string", "The paragraph (a section or document is cut after 600 characters)."),
     ),
     "topic_trends": _cols(
-        ("year", "Int64", "Year."),
+        ("year", "Int64", "Year (only years with a document; every topic listed, zeros included)."),
         ("topic_id", "Int64", "Topic."),
         ("n_units", "Int64", "Units of that year in the topic."),
-        ("share", "float64", "Share of the year's units that fall in the topic."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Topic's share of the year's clustered characters (length-weighted)."),
+    ),
+    "topic_docs": _cols(
+        ("doc_id", "string", "Document id (topics with no unit in the document are left out)."),
+        ("topic_id", "Int64", "Topic."),
+        ("n_units", "Int64", "Units of the document in the topic."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Topic's share of the document's clustered characters."),
+        ("year", "Int64", "Document year."),
+        ("city", "string", "Document city."),
+    ),
+    "topic_cities": _cols(
+        ("city", "string", "City (documents without a city are left out)."),
+        ("topic_id", "Int64", "Topic."),
+        ("n_units", "Int64", "Units of the city in the topic."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Topic's share of the city's clustered characters."),
+    ),
+    "topic_eras": _cols(
+        ("era", "string", "Era as configured in `topics.eras` (e.g. 1964-1978); eras without a document are left out."),
+        ("topic_id", "Int64", "Topic."),
+        ("n_units", "Int64", "Units of the era in the topic."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Topic's share of the era's clustered characters."),
+        ("start", "Int64", "First year with a document in the era."),
+        ("end", "Int64", "Last year with a document in the era."),
+        ("dominant", "boolean", "True for the topic with the largest share in the era."),
+        ("label", "string", "Topic label."),
+    ),
+    "topic_k": _cols(
+        ("k", "Int64", "Number of topics tried."),
+        ("criterion", "string", "`npmi_x_diversity`: topic quality as in Dieng et al. (2020), `npmi` × `diversity` (fits with 3 k-means restarts)."),
+        ("value", "float64", "Criterion value (higher is better)."),
+        ("npmi", "float64", "NPMI coherence of each topic's top 10 c-TF-IDF terms over unit co-occurrence, averaged with topic sizes as weights."),
+        ("diversity", "float64", "Share of distinct words among all topics' top 10 terms (1 = no topic repeats another's words)."),
+        ("chosen", "boolean", "True for the k used (highest value; the smaller k on ties)."),
+    ),
+    "topic_stability": _cols(
+        ("seed", "Int64", "Seed of a repeated fit with the chosen k (the first row is the reported fit)."),
+        ("ari", "float64", "Adjusted Rand index of its unit assignments against the reported fit."),
+        ("mean_cosine", "float64", "Mean centroid cosine of the Hungarian matching against the reported fit."),
+    ),
+    "topic_ca": _cols(
+        ("kind", "string", "`term` (a distinctive topic term) or `year`: rows and columns of the correspondence analysis."),
+        ("item", "string", "The term or the year."),
+        ("topic_id", "Int64", "For a term: the topic whose top terms it heads; empty for years."),
+        ("dim1", "float64", "Principal coordinate on the first CA axis (scipy SVD of standardised residuals)."),
+        ("dim2", "float64", "Principal coordinate on the second CA axis."),
+        ("mass", "float64", "Row or column mass (share of the term × year counts)."),
+        ("inertia1", "float64", "Share of total inertia on axis 1 (same on every row)."),
+        ("inertia2", "float64", "Share of total inertia on axis 2 (same on every row)."),
+    ),
+    "topic_summary": _cols(
+        ("item", "string", "units_total, units_short (skipped, too few tokens), units_no_terms, units_clustered, terms, k_requested, k, mean_npmi, mean_ari, seeds, stable_topics."),
+        ("value", "float64", "Its value."),
+        ("note", "string", "What it counts."),
     ),
     # --------------------------------------------------------------- network
     "network_nodes": _cols(
@@ -256,6 +337,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("token_count", "Int64", "Hits counted on tokens, for comparison."),
         ("n_paras", "Int64", "Paragraphs of the year."),
         ("paras_with", "Int64", "Paragraphs with a hit."),
+        ("per_10k_low", "float64", "Lower end of the 95 % exact Poisson interval of `per_10k`."),
+        ("per_10k_high", "float64", "Upper end of that interval (wide when `n_chars` is small)."),
+        ("rate_ok", "boolean", "False when `n_chars` < themes.min_rate_chars: too little text to compare the rate."),
     ),
     "theme_groups": _cols(
         ("theme", "string", "Theme name."),
@@ -271,6 +355,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("paras_with", "Int64", "Paragraphs with a hit."),
         ("per_10k", "float64", "Pooled rate per 10,000 characters."),
         ("para_share", "float64", "paras_with / n_paras."),
+        ("per_10k_low", "float64", "Lower end of the 95 % exact Poisson interval of `per_10k`."),
+        ("per_10k_high", "float64", "Upper end of that interval (wide when `n_chars` is small)."),
+        ("rate_ok", "boolean", "False when `n_chars` < themes.min_rate_chars: too little text to compare the rate."),
     ),
     "theme_first": _cols(
         ("theme", "string", "Theme name."),
@@ -338,32 +425,46 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     >>> list(df.columns)[:3], df["first_year"].dtype.name
     (['theme', 'city', 'first_year'], 'Int64')
     """
-    out = df.copy()
-    for col in SCHEMAS[table]:
-        if col.name not in out.columns:
-            out[col.name] = pd.Series(index=out.index, dtype=col.dtype)
+    # Built in one go, and a column that already has its dtype is not cast
+    # again (issue 9: a stage's own output is conformed where it is built,
+    # and combine_files concatenates tables that are conformed already).
+    cols = {}
+    for col, dtype in zip(SCHEMAS[table], _dtypes(table)):
+        if col.name not in df.columns:
+            cols[col.name] = pd.Series(index=df.index, dtype=dtype)
         else:
-            out[col.name] = out[col.name].astype(col.dtype)
-    names = [c.name for c in SCHEMAS[table]]
-    return out[names + [c for c in out.columns if c not in names]].reset_index(drop=True)
+            cols[col.name] = df[col.name] if df[col.name].dtype == dtype else df[col.name].astype(dtype)
+    cols.update({c: df[c] for c in df.columns if c not in cols})
+    return pd.DataFrame(cols, index=df.index).reset_index(drop=True)
+
+
+@functools.cache
+def _dtypes(table: str) -> tuple:
+    return tuple(pandas_dtype(c.dtype) for c in SCHEMAS[table])
 
 
 def canonical(documents: pd.DataFrame) -> pd.DataFrame:
-    """The documents that count: one per duplicate group.
+    """The documents that count: one per duplicate group (no compilation), within the corpus selection.
 
     A table without ``is_canonical`` (built by hand, before dedupe) counts
     every row; a missing value counts too, because only dedupe can decide
-    that a document is a copy.
+    that a document is a copy.  Documents the select stage left out
+    (``in_analysis`` False) do not count either, so every corpus-level
+    stage stands on the same documents.
 
     Examples
     --------
     >>> docs = pd.DataFrame({"doc_id": ["甲", "乙", "丙"], "is_canonical": pd.array([True, False, None], dtype="boolean")})
     >>> canonical(docs)["doc_id"].tolist()
     ['甲', '丙']
+    >>> canonical(docs.assign(in_analysis=[True, True, False]))["doc_id"].tolist()
+    ['甲']
     """
-    if "is_canonical" not in documents.columns:
-        return documents
-    return documents[documents["is_canonical"].astype("boolean").fillna(True).astype(bool)]
+    keep = pd.Series(True, index=documents.index)
+    for col in ("is_canonical", "in_analysis"):
+        if col in documents.columns:
+            keep &= documents[col].astype("boolean").fillna(True).astype(bool)
+    return documents[keep]
 
 
 _SPAN = re.compile(r"^(\d+)y$")

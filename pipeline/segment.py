@@ -35,7 +35,12 @@ POS tags come from the dictionaries (user tag first, then jieba's
 
 Lexicon terms that jieba's block regex would split (``四同·四度``, anything
 with ``·``, ``/``, quotes or spaces inside) are cut out as whole tokens
-before segmentation.
+before segmentation.  No lexicon term is ever split (issue 10): where
+jieba's DAG prefers an overlapping dictionary word (中央八项规定精神 →
+中央/八项规定精神, 文化强国建设 → 文化/强国建设), the paragraph is cut again
+around every leftmost-longest occurrence of a lexicon term (Aho-Corasick),
+on both backends alike.  ``term_splits`` checks the result and
+``bench/bench_term_splits.py`` runs it over every corpus.
 
 Speed.  One character-class search per paragraph decides whether any
 correction can apply (a protected term, a rare ideograph, an ASCII run
@@ -65,6 +70,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+import ahocorasick
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -219,6 +225,21 @@ class _Vocab(dict):
         return i
 
 
+def _term_automaton(words) -> ahocorasick.Automaton | None:
+    """Aho-Corasick automaton over the lexicon terms of two or more characters (None if none).
+
+    A one-character term cannot be split; the value stored is the term's length.
+    """
+    auto = ahocorasick.Automaton()
+    for w in words:
+        if len(w) > 1:
+            auto.add_word(w, len(w))
+    if not len(auto):
+        return None
+    auto.make_automaton()
+    return auto
+
+
 class Segmenter:
     """A jieba segmenter holding its own dictionary; use ``build_segmenter``.
 
@@ -235,11 +256,14 @@ class Segmenter:
         The user dictionary.
     """
 
-    def __init__(self, userdict: str | tuple[UserTerm, ...], backend: str, hmm: bool, pos: bool):
+    def __init__(self, userdict: str | tuple[UserTerm, ...], backend: str, hmm: bool, pos: bool,
+                 protect_terms: bool = True):
         self.backend = backend
         self.hmm = hmm
         self.pos = pos
+        self.protect_terms = protect_terms
         self.terms = parse_userdict(userdict) if isinstance(userdict, str) else tuple(userdict)
+        self._lexicon = _term_automaton(t.word for t in self.terms) if protect_terms else None
         protected = sorted(
             (t.word for t in self.terms if not _JIEBA_BLOCK_CHARS.fullmatch(t.word)),
             key=lambda w: (-len(w), w),
@@ -305,7 +329,7 @@ class Segmenter:
                 tags[t.word] = ""
 
     def __reduce__(self):
-        return (Segmenter, (self.terms, self.backend, self.hmm, self.pos))
+        return (Segmenter, (self.terms, self.backend, self.hmm, self.pos, self.protect_terms))
 
     def __repr__(self) -> str:
         return f"Segmenter(backend={self.backend!r}, hmm={self.hmm}, pos={self.pos}, terms={len(self.terms)})"
@@ -315,20 +339,59 @@ class Segmenter:
         """Words of ``text``, every correction applied; they join back to ``text``."""
         if self._trigger.search(text) is None:
             # Fast path (~9 paragraphs in 10): no correction can apply.
-            return self._cut_words(text)
-        return self._corrected_words(text)
+            words = self._cut_words(text)
+        else:
+            words = self._corrected_words(text)
+        return words if self._lexicon is None else self._keep_terms_whole(text, words)
 
     def _words_many(self, texts: list[str]) -> list[list[str]]:
         """``[self._words(t) for t in texts]`` with the fast path run in one C ``map``."""
         needs = [i for i, m in enumerate(map(self._trigger.search, texts)) if m is not None]
         if not needs:
-            return list(map(self._cut_words, texts))
-        plain = list(texts)
-        for i in needs:
-            plain[i] = ""
-        out = list(map(self._cut_words, plain))
-        for i in needs:
-            out[i] = self._corrected_words(texts[i])
+            out = list(map(self._cut_words, texts))
+        else:
+            plain = list(texts)
+            for i in needs:
+                plain[i] = ""
+            out = list(map(self._cut_words, plain))
+            for i in needs:
+                out[i] = self._corrected_words(texts[i])
+        if self._lexicon is None:
+            return out
+        return list(map(self._keep_terms_whole, texts, out))
+
+    def _keep_terms_whole(self, text: str, words: list[str]) -> list[str]:
+        """``words``, re-cut around the lexicon terms if any of them was split.
+
+        The lexicon's occurrences are found leftmost-longest (Aho-Corasick,
+        ``iter_long``).  Mostly jieba already cuts each one out whole and
+        ``words`` is returned as it is (cheaper than always cutting around
+        the terms, and the same result: jieba's best route through a text
+        that passes through a term's edges is the best route of the pieces
+        on either side).  Otherwise every occurrence becomes a token and
+        the text between them is cut alone, so jieba's DAG can no longer
+        prefer an overlapping dictionary word (中央八项规定精神 →
+        中央/八项规定精神, 反右派斗争 → 反右派斗/争).
+        """
+        spans = [(end + 1 - n, end + 1) for end, n in self._lexicon.iter_long(text)]
+        if not spans:
+            return words
+        starts = list(itertools.accumulate(map(len, words), initial=0))
+        for s, e in spans:
+            i = bisect.bisect_left(starts, s)
+            if i + 1 >= len(starts) or starts[i] != s or starts[i + 1] != e:
+                break
+        else:
+            return words
+        out: list[str] = []
+        pos = 0
+        for s, e in spans:
+            if s > pos:
+                out += self._corrected_words(text[pos:s])
+            out.append(text[s:e])
+            pos = e
+        if pos < len(text):
+            out += self._corrected_words(text[pos:])
         return out
 
     def _corrected_words(self, text: str) -> list[str]:
@@ -414,7 +477,8 @@ class Segmenter:
         return list(zip(words, bounds, bounds[1:], tags))
 
 
-def build_segmenter(userdict: str | tuple[UserTerm, ...], *, backend: str = "auto", hmm: bool = True, pos: bool = True) -> Segmenter:
+def build_segmenter(userdict: str | tuple[UserTerm, ...], *, backend: str = "auto", hmm: bool = True, pos: bool = True,
+                    protect_terms: bool = True) -> Segmenter:
     """Build a ``Segmenter`` from the user dictionary text.
 
     Parameters
@@ -428,6 +492,11 @@ def build_segmenter(userdict: str | tuple[UserTerm, ...], *, backend: str = "aut
         jieba's HMM for words outside the dictionary.
     pos : bool
         Fill in POS tags.
+    protect_terms : bool
+        Cut every lexicon term out whole (longest match, leftmost first)
+        before jieba sees the text, so that no term is ever split.  False
+        protects only the terms jieba's block regex would split (for
+        measuring what protection costs and changes).
 
     Raises
     ------
@@ -455,7 +524,62 @@ def build_segmenter(userdict: str | tuple[UserTerm, ...], *, backend: str = "aut
             backend = "jieba"
         else:
             backend = "rjieba"
-    return Segmenter(userdict, backend, hmm, pos)
+    return Segmenter(userdict, backend, hmm, pos, protect_terms)
+
+
+def term_splits(text: str, tokens: list[str], terms: list[str] | tuple[str, ...]) -> list[tuple[str, int, str]]:
+    """Every occurrence of a lexicon term in ``text`` and how the tokens treat it.
+
+    Occurrences are found by plain search, overlapping ones included, so
+    the check does not share the segmenter's longest-match logic.
+
+    Parameters
+    ----------
+    text : str
+        A paragraph.
+    tokens : list of str
+        Its tokens; they must join back to ``text``.
+    terms : sequence of str
+        Lexicon terms (one-character terms cannot be split and are skipped).
+
+    Returns
+    -------
+    list of (term, start, status)
+        One row per occurrence, by start.  ``status`` is ``whole`` (one
+        token), ``inside`` (within a token that is a longer lexicon term),
+        ``overlap`` (not whole because an overlapping lexicon term took the
+        characters, as in 中央八项规定精神 where 中央八项规定 and 八项规定精神
+        cannot both be tokens) or ``split`` (anything else: the loss this
+        check exists for).
+
+    Examples
+    --------
+    >>> term_splits("推进文化强国建设", ["推进", "文化", "强国建设"], ["文化强国"])
+    [('文化强国', 2, 'split')]
+    >>> term_splits("推进文化强国建设", ["推进", "文化强国", "建设"], ["文化强国", "强国"])
+    [('文化强国', 2, 'whole'), ('强国', 4, 'inside')]
+    """
+    starts = list(itertools.accumulate(map(len, tokens), initial=0))
+    if starts[-1] != len(text):
+        raise ValueError("tokens do not join back to the text")
+    lexicon = {t for t in terms if len(t) > 1}
+    out = []
+    for term in sorted(lexicon):
+        at = text.find(term)
+        while at >= 0:
+            end = at + len(term)
+            i = bisect.bisect_right(starts, at) - 1
+            j = bisect.bisect_left(starts, end)  # tokens i..j-1 cover the occurrence
+            if j - i == 1:
+                status = "whole" if (starts[i], starts[j]) == (at, end) else "inside" if tokens[i] in lexicon else "split"
+            elif any(tokens[k] in lexicon and tokens[k] != term for k in range(i, j)
+                     if starts[k] < at or starts[k + 1] > end):
+                status = "overlap"
+            else:
+                status = "split"
+            out.append((term, at, status))
+            at = text.find(term, at + 1)
+    return sorted(out, key=lambda r: (r[1], r[0]))
 
 
 # ---------------------------------------------------------------- stage

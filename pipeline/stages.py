@@ -10,8 +10,9 @@ its cache key), and what it writes.  Adding a stage is adding a row;
 |----------|------------------------------|------------------------------------------|--------|
 | read     | ``ingest.ingest_file`` (each raw file, cached per file) | corpus files  | ingest_errors |
 | ingest   | ``ingest.combine_files``     | files                                    | documents, paragraphs, sentences, audit, duplicates |
+| select   | ``selection.select_documents`` | documents                              | documents (+ in_analysis, excluded_reason) |
 | segment  | ``segment.segment_corpus``   | paragraphs + userdict, stopwords         | tokens (Parquet only) |
-| topics   | ``topics.fit_topics``        | tokens, documents                        | topics, topic_assignments, topic_trends |
+| topics   | ``topics.fit_topics``        | tokens, documents, paragraphs            | topics, topic_assignments, topic_evidence, topic_trends, topic_docs, topic_cities, topic_eras, topic_k, topic_stability, topic_ca, topic_summary |
 | network  | ``network.build_cooccurrence`` | tokens, documents, sentences + themes  | network_* tables, GEXF, GraphML |
 | themes   | ``themes.analyze_themes``    | documents, paragraphs, tokens + themes   | theme_* tables, emerging |
 | report   | ``report.build_report``      | every table, run_info                    | figures, report.html |
@@ -24,7 +25,18 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from . import basedict, network, network_plots, report, segment, theme_plots, themes, topics
+from . import (
+    basedict,
+    network,
+    network_plots,
+    report,
+    segment,
+    selection,
+    theme_plots,
+    themes,
+    topic_plots,
+    topics,
+)
 from . import ingest as ingest_pkg
 from .ingest import chars, dedupe, metadata, mojibake, readers, textfix
 
@@ -72,7 +84,7 @@ class Stage:
 _INGEST_CODE = (ingest_pkg, readers, mojibake, chars, textfix, metadata, basedict)
 _NETWORK_TABLES = ("network_nodes", "network_edges", "network_communities", "network_neighbours", "network_periods")
 _TABLES = ("documents", "paragraphs", "sentences", "audit", "duplicates", "ingest_errors", "tokens",
-           "topics", "topic_assignments", "topic_trends", *_NETWORK_TABLES,
+           *topics.TABLES, *_NETWORK_TABLES,
            "theme_hits", "theme_docs", "theme_years", "theme_first", "theme_groups", "emerging")
 
 PIPELINE: tuple[Stage, ...] = (
@@ -84,8 +96,14 @@ PIPELINE: tuple[Stage, ...] = (
     Stage(
         "ingest", ingest_pkg.combine_files, inputs=("files",),
         outputs=tuple(Output(n) for n in ("documents", "paragraphs", "sentences", "audit", "duplicates")),
-        config="ingest", params=("dedupe", "near_dup_threshold", "minhash_perm", "shingle", "seed"),
+        config="ingest", params=("dedupe", "near_dup_threshold", "minhash_perm", "shingle", "seed",
+                                  "dup_across_years", "min_chars", "boilerplate_min_docs"),
         modules=(*_INGEST_CODE, dedupe),
+    ),
+    Stage(
+        # Marks the documents every later stage counts (records.canonical honours it).
+        "select", selection.select_documents, inputs=("documents",), outputs=(Output("documents"),),
+        config="select", modules=(selection,),
     ),
     Stage(
         "segment", segment.segment_corpus, inputs=("paragraphs",),
@@ -95,8 +113,8 @@ PIPELINE: tuple[Stage, ...] = (
                  LexiconFile("stopwords", "stopwords*.txt", segment.parse_stopwords)),
     ),
     Stage(
-        "topics", topics.fit_topics, inputs=("tokens", "documents"),
-        outputs=tuple(Output(n) for n in ("topics", "topic_assignments", "topic_trends")),
+        "topics", topics.fit_topics, inputs=("tokens", "documents", "paragraphs"),
+        outputs=tuple(Output(n) for n in topics.TABLES),
         config="topics", modules=(topics,),
     ),
     Stage(
@@ -110,11 +128,12 @@ PIPELINE: tuple[Stage, ...] = (
         outputs=tuple(Output(n) for n in ("theme_hits", "theme_docs", "theme_years", "theme_first",
                                           "theme_groups", "emerging")),
         config="themes", modules=(themes,),
-        lexicon=(LexiconFile("themes", "themes.toml", themes.parse_themes),),
+        lexicon=(LexiconFile("themes", "themes.toml", themes.parse_themes),
+                 LexiconFile("fillers", "fillers.txt", themes.parse_fillers)),
     ),
     Stage(
         "report", report.build_report, inputs=(*(t for t in _TABLES if t != "tokens"), "run_info"),
         outputs=(Output("figures", "figures"), Output("report.html", "html")),
-        config="report", modules=(report, theme_plots, network_plots), cache=False,
+        config="report", modules=(report, theme_plots, topic_plots, network_plots), cache=False,
     ),
 )

@@ -47,36 +47,59 @@ def _empty_figure(message: str) -> Figure:
 
 
 @cjk_style
-def plot_theme_trends(theme_years: pd.DataFrame) -> Figure:
+def plot_theme_trends(theme_years: pd.DataFrame, *, themes: list[str] | None = None) -> Figure:
     """Rate per 10,000 characters per year, one line per theme, with documents per year below.
 
     Years missing from the corpus stay gaps in the lines (no interpolation).
+    Years whose text is too small to rate (``rate_ok`` False, when the
+    column is there) are shaded grey and their points drawn hollow.  With
+    ``themes`` only those themes are drawn (``Run.trend``).
 
     Examples
     --------
     >>> ty = pd.DataFrame({"theme": ["强省会"] * 2, "year": [2023, 2024], "n_docs": [1, 2],
-    ...     "count": [1, 4], "per_10k": [0.5, 1.5]})
+    ...     "count": [1, 4], "per_10k": [0.5, 1.5], "rate_ok": [False, True]})
     >>> fig = plot_theme_trends(ty)
-    >>> fig.axes[0].get_legend_handles_labels()[1]
-    ['强省会']
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['强省会', '文字太少，比率不可比']
+    >>> [t.get_text() for t in plot_theme_trends(ty[ty["year"] == 2024]).axes[1].get_xticklabels()]
+    ['2024']
     """
     _check(theme_years, "plot_theme_trends")
     ty = theme_years.dropna(subset=["year"])
+    if themes is not None:
+        ty = ty[ty["theme"].isin(themes)]
     names = _themes_with_hits(ty)
     if not names:
-        return _empty_figure("没有主题命中 (no theme hits)")
+        return _empty_figure("没有主题命中")
     years = np.arange(int(ty["year"].min()), int(ty["year"].max()) + 1)
     rates = ty.pivot_table(index="year", columns="theme", values="per_10k", aggfunc="first").reindex(years)
     docs = ty.groupby("year")["n_docs"].max().reindex(years)
+    weak = (ty.loc[~ty["rate_ok"].fillna(True).astype(bool), "year"].astype(int).unique()
+            if "rate_ok" in ty.columns else np.array([], dtype=int))
 
     fig = Figure(figsize=(max(7.0, min(16.0, 0.22 * len(years) + 5)), 5.6), layout="constrained")
     ax, axd = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 1]})
+    for y in weak:
+        ax.axvspan(y - 0.5, y + 0.5, color="0.85", zorder=0, lw=0)
     for name, color in zip(names, _colors(len(names)), strict=True):
-        ax.plot(years, rates[name].to_numpy(dtype=float), marker="o", ms=3, lw=1.5, color=color, label=name)
+        r = rates[name].to_numpy(dtype=float)
+        ax.plot(years, r, marker="o", ms=3, lw=1.5, color=color, label=name)
+        if len(weak):
+            w = np.isin(years, weak)
+            ax.plot(years[w], r[w], ls="none", marker="o", ms=5, mfc="white", mec=color)
+    if len(weak):
+        from matplotlib.patches import Patch
+
+        handles, labels = ax.get_legend_handles_labels()
+        handles.append(Patch(color="0.85"))
+        labels.append("文字太少，比率不可比")
+    else:
+        handles, labels = ax.get_legend_handles_labels()
     ax.set_ylabel("每万字出现次数")
     ax.set_title("主题趋势（按年合并计算：命中数 / 总字数 × 10,000）")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
     axd.bar(years, docs.fillna(0).to_numpy(), color="0.6", width=0.8)
     axd.set_ylabel("文档数")
@@ -86,7 +109,12 @@ def plot_theme_trends(theme_years: pd.DataFrame) -> Figure:
             if not pd.isna(n):
                 axd.text(x, n, f"{int(n)}", ha="center", va="bottom", fontsize=7)
     axd.set_ylim(0, max(1.0, float(docs.max())) * 1.35)
-    axd.xaxis.get_major_locator().set_params(integer=True)
+    # Whole years only: a one-year corpus would otherwise get ticks at 2025.6 … 2026.4.
+    axd.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    if len(years) <= 12:
+        axd.set_xticks(years, [str(y) for y in years])
+    else:
+        axd.xaxis.get_major_locator().set_params(integer=True)
     return fig
 
 

@@ -42,6 +42,7 @@ from .records import assign_periods, canonical, check_columns, conform
 #   theme_years / theme_groups: token_count;  theme_groups: group_by, group
 #   theme_first: first_date, first_term, first_context, n_docs_with
 _AGG_COLS = ["n_docs", "docs_with", "count", "token_count", "n_chars", "n_paras", "paras_with"]
+_CI_COLS = ["per_10k_low", "per_10k_high", "rate_ok"]
 _THEME_KEYS = {"name", "terms", "patterns", "exclude", "description"}
 _UNKNOWN = "unknown"  # group label for documents without a city or doc_type
 
@@ -280,6 +281,7 @@ def track_themes(
     themes: tuple[Theme, ...],
     context_chars: int = 30,
     canonical_only: bool = True,
+    min_rate_chars: int = 5000,
 ) -> dict[str, pd.DataFrame]:
     """Count themes per hit, document, year, city and document type.
 
@@ -296,12 +298,17 @@ def track_themes(
         Characters of KWIC context on each side, within the paragraph.
     canonical_only : bool
         Count only documents with ``is_canonical`` (duplicates once).
+    min_rate_chars : int
+        A year (or group) with fewer characters gets ``rate_ok`` False:
+        its rate rests on too little text to compare with other years.
 
     Returns
     -------
     dict
         ``theme_hits``, ``theme_docs``, ``theme_years``, ``theme_first``,
-        ``theme_groups``.
+        ``theme_groups``.  Yearly and group rates carry their denominator
+        (``n_chars``) and a 95 % exact Poisson interval (``per_10k_low``,
+        ``per_10k_high``).
 
     Raises
     ------
@@ -330,6 +337,8 @@ def track_themes(
     """
     if context_chars < 0:
         raise ConfigError(f"themes.context_chars must be ≥ 0, not {context_chars}.")
+    if min_rate_chars < 0:
+        raise ConfigError(f"themes.min_rate_chars must be ≥ 0, not {min_rate_chars}.")
     if not themes:
         raise LexiconError("No themes given. Add [[theme]] tables to corpus/lexicon/themes.toml.")
     names = [t.name for t in themes]
@@ -351,10 +360,10 @@ def track_themes(
                       f"{' …' if len(undated) > 5 else ''}): they are counted in theme_docs but left out of "
                       "theme_years and theme_groups. Give them a year in corpus/manifest.csv.", stacklevel=2)
     dated = theme_docs[theme_docs["year"].notna()]
-    theme_years = _aggregate(dated, ["year"], names)
+    theme_years = _aggregate(dated, ["year"], names, min_rate_chars)
     groups = []
     for col in ("city", "doc_type"):
-        g = _aggregate(dated.assign(**{col: dated[col].fillna(_UNKNOWN)}), ["year", col], names)
+        g = _aggregate(dated.assign(**{col: dated[col].fillna(_UNKNOWN)}), ["year", col], names, min_rate_chars)
         groups.append(g.rename(columns={col: "group"}).assign(group_by=col))
     group_cols = ["theme", "group_by", "group", "year"]
     theme_groups = pd.concat(groups, ignore_index=True)
@@ -419,9 +428,33 @@ def _rate(num: pd.Series, den: pd.Series, scale: float = 10_000.0) -> pd.Series:
     return (num / den * scale).astype("float64")
 
 
-def _aggregate(theme_docs: pd.DataFrame, by: list[str], names: list[str]) -> pd.DataFrame:
+def poisson_ci(count: pd.Series, n_chars: pd.Series, *, level: float = 0.95) -> tuple[pd.Series, pd.Series]:
+    """Exact (Garwood) Poisson interval of a rate per 10,000 characters.
+
+    Hits are rare events in a long text, so their count is close to
+    Poisson; the exact interval stays honest at counts of 0–5, where a
+    normal approximation would go below zero.
+
+    Examples
+    --------
+    >>> lo, hi = poisson_ci(pd.Series([0, 10]), pd.Series([10_000, 10_000]))
+    >>> [round(x, 2) for x in lo], [round(x, 2) for x in hi]
+    ([0.0, 4.8], [3.69, 18.39])
+    """
+    from scipy.stats import chi2
+
+    k = count.astype("float64").to_numpy()
+    n = n_chars.astype("float64").where(n_chars.astype("float64") > 0).to_numpy()
+    a = 1 - level
+    with np.errstate(invalid="ignore"):
+        low = np.where(k > 0, chi2.ppf(a / 2, 2 * k) / 2, 0.0) / n * 10_000
+        high = chi2.ppf(1 - a / 2, 2 * k + 2) / 2 / n * 10_000
+    return pd.Series(low, index=count.index, dtype="float64"), pd.Series(high, index=count.index, dtype="float64")
+
+
+def _aggregate(theme_docs: pd.DataFrame, by: list[str], names: list[str], min_rate_chars: int = 0) -> pd.DataFrame:
     """Pooled figures per theme × ``by``: sums first, rates after (never a mean of rates)."""
-    cols = ["theme", *by, *_AGG_COLS, "per_10k", "para_share"]
+    cols = ["theme", *by, *_AGG_COLS, "per_10k", "para_share", *_CI_COLS]
     if theme_docs.empty:
         return pd.DataFrame(columns=cols)
     d = theme_docs.assign(docs_with=(theme_docs["count"] > 0).astype("int64"), n_docs=1)
@@ -432,6 +465,8 @@ def _aggregate(theme_docs: pd.DataFrame, by: list[str], names: list[str]) -> pd.
     ).reset_index()
     agg["per_10k"] = _rate(agg["count"], agg["n_chars"])
     agg["para_share"] = _rate(agg["paras_with"], agg["n_paras"], scale=1.0)
+    agg["per_10k_low"], agg["per_10k_high"] = poisson_ci(agg["count"], agg["n_chars"])
+    agg["rate_ok"] = (agg["n_chars"].astype("float64") >= max(1, min_rate_chars)).astype("boolean")
     agg["_t"] = agg["theme"].map({n: i for i, n in enumerate(names)})
     agg = agg.sort_values(["_t", *by], kind="stable").drop(columns="_t").reset_index(drop=True)
     return agg.astype({c: "Int64" for c in _AGG_COLS})[cols]
@@ -616,7 +651,8 @@ def find_emerging(
     d_all = np.cumsum(totals) - totals
     states = _kleinberg(a_all, totals) if burst else None
     terms = counts.index.to_numpy()
-    known = np.isin(terms, list(known_terms))
+    # Numbers written in Chinese (一九五七年, 三个) date a report, they do not say what is new in it.
+    known = np.isin(terms, list(known_terms)) | pd.Series(terms, dtype="string").str.fullmatch(_NUMERAL).to_numpy(bool)
 
     frames = []
     for j in range(1, len(periods)):
@@ -641,6 +677,24 @@ def find_emerging(
                       "Lower min_count or raise max_p.", stacklevel=2)
         return _empty_emerging(cols)
     return pd.concat(frames, ignore_index=True)[cols].astype(_EMERGING_TYPES)
+
+
+_NUMERAL = r"[〇零一二三四五六七八九十百千万亿两]+[年月日号个项次倍届]?"
+
+
+def parse_fillers(text: str) -> frozenset[str]:
+    """Parse ``corpus/lexicon/fillers.txt``: one word per line, ``#`` starts a comment.
+
+    Fillers (可能, 有些, 就是 …) are frequent in any period and carry no
+    topic; they are left out of the emerging-terms table.
+
+    Examples
+    --------
+    >>> sorted(parse_fillers("# 虚词\\n可能\\n有些  # 量词\\n\\n"))
+    ['可能', '有些']
+    """
+    words = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return frozenset(w for w in words if w)
 
 
 _EMERGING_TYPES = {"period": "string", "rank": "Int64", "term": "string", "count": "Int64",
@@ -718,8 +772,10 @@ def analyze_themes(
     emerging_top_n: int = 30,
     emerging_period: str = "year",
     emerging_burst: bool = True,
+    min_rate_chars: int = 5000,
+    fillers: frozenset[str] = frozenset(),
 ) -> dict[str, pd.DataFrame]:
-    """The themes stage: ``track_themes`` plus ``find_emerging`` (theme terms left out).
+    """The themes stage: ``track_themes`` plus ``find_emerging`` (theme terms and fillers left out).
 
     Examples
     --------
@@ -732,8 +788,8 @@ def analyze_themes(
     ([1], 0)
     """
     out = track_themes(documents, paragraphs, tokens, themes=themes, context_chars=context_chars,
-                       canonical_only=canonical_only)
-    known = frozenset(t for theme in themes for t in theme.terms)
+                       canonical_only=canonical_only, min_rate_chars=min_rate_chars)
+    known = frozenset(t for theme in themes for t in theme.terms) | fillers
     out["emerging"] = find_emerging(documents, tokens, period=emerging_period, min_count=emerging_min_count,
                                     top_n=emerging_top_n, known_terms=known, burst=emerging_burst,
                                     canonical_only=canonical_only)

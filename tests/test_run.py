@@ -72,20 +72,24 @@ def test_load_and_trace_back_to_paragraphs(sample_run):
     assert len(paras) > 0 and paras["text"].str.contains("社区协商").all()
 
 
-def test_second_run_is_all_cached_and_identical(sample_run):
-    cfg = sample_run["config"]
-    res = run(cfg)
-    states = {k: v.get("state") for k, v in res.manifest["stages"].items() if "state" in v}
-    assert set(states.values()) == {"cached", "rendered"} and states["report"] == "rendered", states
-    pd.testing.assert_frame_equal(res.tables["theme_years"].reset_index(drop=True),
-                                  load("theme_years", sample_run["outputs"]))
+def test_second_run_finds_nothing_new_and_leaves_the_outputs(sample_run):
+    cfg, out = sample_run["config"], sample_run["outputs"]
+    before = tree_hash(out / "current")
+    lines = []
+    res = run(cfg, log=lines.append)
+    assert res.nothing_new and res.manifest["stages"] == {} and res.manifest["status"] == "ok"
+    assert lines == [f"Nothing new since run {res.manifest['same_as']}: corpus, config, lexicon and code unchanged; "
+                     "outputs left as they are"]
+    assert tree_hash(out / "current") == before
+    assert json.loads((out / "runs" / f"{res.manifest['run_id']}.json").read_text(encoding="utf-8"))["nothing_new"]
+    pd.testing.assert_frame_equal(res.tables["theme_years"], load("theme_years", out))
 
 
 def test_changing_one_param_recomputes_only_downstream(sample_run, tmp_path):
     cfg = sample_run["config"]
     res = run(cfg.with_overrides({"network": {"min_count": 3}}))
     states = {k: v.get("state") for k, v in res.manifest["stages"].items() if "state" in v}
-    assert states == {"read": "cached", "ingest": "cached", "segment": "cached", "topics": "cached",
+    assert states == {"read": "cached", "ingest": "cached", "select": "cached", "segment": "cached", "topics": "cached",
                       "network": "computed", "themes": "cached", "report": "rendered"}
     run(cfg)  # put the sample outputs back for other tests
 

@@ -216,3 +216,74 @@ def test_errors():
     one = pd.DataFrame({"doc_id": ["d"], "para_id": ["d:p0"], "text": ["协商"]})
     with pytest.raises(ConfigError, match="pos=False"):
         segment_docs(one, segmenter=seg, stopwords=frozenset(), pos_keep=("n",))
+
+
+# --------------------------------------------------------------------------- no lexicon term split (issue 10)
+
+_OVERLAP_DICT = "中央八项规定 3000 nz\n八项规定精神 3000 nz\n文化强国 3000 nz\n强国建设 3000 nz\n反右派斗争 3000 nz\n协商民主 3000 nz"
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_overlapping_dictionary_words_never_split_a_term(backend):
+    # Cases the issue found: without protection jieba's DAG prefers the
+    # overlapping word, with it the leftmost longest lexicon term is whole.
+    terms = [t.word for t in parse_userdict(_OVERLAP_DICT)]
+    cases = {
+        "推进文化强国建设": ["推进", "文化强国", "建设"],
+        "反右派斗争扩大化": ["反右派斗争", "扩大化"],
+        "落实中央八项规定精神": ["落实", "中央八项规定", "精神"],
+    }
+    before = build_segmenter(_OVERLAP_DICT, backend=backend, protect_terms=False)
+    after = build_segmenter(_OVERLAP_DICT, backend=backend)
+    assert [t[0] for t in before.cut("推进文化强国建设")] == ["推进", "文化", "强国建设"]  # the bug
+    for text, want in cases.items():
+        toks = [t[0] for t in after.cut(text)]
+        assert toks == want
+        assert {st for _, _, st in segment.term_splits(text, toks, terms)} <= {"whole", "inside", "overlap"}
+    # 八项规定精神 loses to the leftmost 中央八项规定: reported as overlap, not split.
+    assert ("八项规定精神", 4, "overlap") in segment.term_splits("落实中央八项规定精神", cases["落实中央八项规定精神"], terms)
+
+
+def test_term_splits_counts_plain_search_occurrences():
+    terms = ["文化强国", "强国", "协商"]
+    rows = segment.term_splits("文化强国，强国，协商议事", ["文化", "强国", "，", "强国", "，", "协商议事"], terms)
+    assert rows == [("文化强国", 0, "split"), ("强国", 2, "whole"), ("强国", 5, "whole"), ("协商", 8, "split")]
+    with pytest.raises(ValueError):
+        segment.term_splits("文化", ["文"], terms)
+
+
+def _overlap_contexts(terms: list[str]) -> list[str]:
+    """Each term between characters that form dictionary words with its edges (三农 → 三农业, 第三农)."""
+    from pipeline import basedict
+
+    freq, _ = basedict._prefix_dict()
+    before: dict[str, list[tuple[int, str]]] = {}
+    after: dict[str, list[tuple[int, str]]] = {}
+    for w, f in freq.items():
+        if len(w) == 2 and f > 0:
+            before.setdefault(w[1], []).append((f, w[0]))
+            after.setdefault(w[0], []).append((f, w[1]))
+
+    def top(d, c):
+        return [x for _, x in sorted(d.get(c, []), reverse=True)[:2]]
+
+    return [p + t + s for t in terms for p in ["", *top(before, t[0])] for s in ["", *top(after, t[-1])]]
+
+
+def test_no_project_lexicon_term_is_split_next_to_overlapping_words():
+    terms = [t.word for t in parse_userdict(USERDICT) if len(t.word) > 1]
+    texts = _overlap_contexts(terms)
+
+    def split(seg):
+        return [x for x in texts if any(st == "split" for *_, st in segment.term_splits(x, [t[0] for t in seg.cut(x)], terms))]
+
+    # The contexts do reach the bug: unprotected, about 1 in 25 splits a term.
+    assert len(split(build_segmenter(USERDICT, backend="rjieba", protect_terms=False))) > 100
+    protected = {b: build_segmenter(USERDICT, backend=b) for b in ("jieba", "rjieba")}
+    assert split(protected["rjieba"]) == []
+    assert [protected["jieba"].cut(x) for x in texts] == [protected["rjieba"].cut(x) for x in texts]
+
+
+def test_protected_segmenter_pickles_with_its_setting():
+    seg = build_segmenter(_OVERLAP_DICT, backend="jieba", protect_terms=False)
+    assert pickle.loads(pickle.dumps(seg)).protect_terms is False

@@ -52,7 +52,7 @@ def test_a_declared_stage_is_run_cached_and_written(tmp_path, monkeypatch):
 
 def test_every_stage_declares_what_decides_its_result():
     names = [s.name for s in PIPELINE]
-    assert names == ["read", "ingest", "segment", "topics", "network", "themes", "report"]
+    assert names == ["read", "ingest", "select", "segment", "topics", "network", "themes", "report"]
     made = {"run_info", "files"}
     for stage in PIPELINE:
         assert stage.modules, stage.name

@@ -489,6 +489,24 @@ def normalize_text(text: str) -> str:
     return text
 
 
+def normalize_field(value: str, *, to_simplified: bool = True) -> str:
+    """Normalise one metadata value (title, city, organisation …) like the text it describes.
+
+    The same chain as the document text (repair, artefacts, script, width),
+    on one line: line breaks and runs of spaces become one space.
+
+    Examples
+    --------
+    >>> normalize_field("論聯合政府 (七大)")
+    '论联合政府 （七大）'
+    >>> normalize_field("廣州共產黨報告", to_simplified=False)
+    '廣州共產黨報告'
+    """
+    repaired, _, _ = _repair(value)
+    text = _chain(repaired, _Tally(), to_simplified=to_simplified)
+    return " ".join(text.split())
+
+
 # --------------------------------------------------------------------------- reflow
 
 
