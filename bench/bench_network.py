@@ -117,11 +117,10 @@ def child(folder: Path) -> None:
                           read_dictionary=["para_id"]).to_pandas()
     docs = pd.read_parquet(folder / "documents.parquet", columns=["doc_id", "year", "is_canonical"])
     stage = next(s for s in stages.PIPELINE if s.name == "network")
-    (lex,) = stage.lexicon
-    themes = lex.parse(read_lexicon(cfg.path(cfg.lexicon), lex.pattern))
+    lexicon = {lx.arg: lx.parse(read_lexicon(cfg.path(cfg.lexicon), lx.pattern)) for lx in stage.lexicon}
     rss_in = _peak_mb()
     t, cpu = time.perf_counter(), time.process_time()
-    out = stage.func(tokens, docs, sents, themes=themes, **vars(cfg.network))
+    out = stage.func(tokens, docs, sents, **lexicon, **vars(cfg.network))
     seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     per = out["network_periods"]
     allp = per[per["period"] == "all"].iloc[0]

@@ -63,8 +63,10 @@ from .records import assign_periods, canonical, check_columns, conform
 #: adverbs, modal and light verbs (推进, 加强, 助推 …), vague quantifiers.  They pass the
 #: stopword lists (some are content words elsewhere) but co-occur with
 #: everything, so as nodes they become hubs that explain nothing
-#: (由于, 能够, 仍然, 就是, 可能 were nodes of the 1979 graph).  Switch off
-#: with ``network.drop_fillers = false``; a theme or focus term is never dropped.
+#: (由于, 能够, 仍然, 就是, 可能 were nodes of the 1979 graph).  The words of
+#: ``corpus/lexicon/fillers.txt`` (the emerging-terms list) are dropped too, so
+#: a researcher extends both by editing that file.  Switch off with
+#: ``network.drop_fillers = false``; a theme or focus term is never dropped.
 FILLERS = frozenset(
     """
     由于 能够 仍然 就是 可能 已经 还是 还要 还有 而且 并且 以及 但是 因此 所以 因而 从而 如果 虽然 尽管
@@ -317,6 +319,7 @@ def build_cooccurrence(
     sentences: pd.DataFrame | None = None,
     *,
     themes: Iterable = (),
+    fillers: Iterable[str] = (),
     window: str = "sentence",
     window_size: int = 10,
     period: str = "5y",
@@ -347,6 +350,9 @@ def build_cooccurrence(
         Tables of the segment and ingest stages (``sentences`` only for sentence windows).
     themes : iterable of Theme
         Parsed ``themes.toml``; each theme's literal terms get a neighbour table.
+    fillers : iterable of str
+        Parsed ``corpus/lexicon/fillers.txt`` (the emerging-terms filler list), dropped
+        together with ``FILLERS`` when ``drop_fillers``.
     window, window_size, period, eras, min_df, pos_keep, drop_fillers, top_terms, rank_by, measure,
     min_count, alpha, top_k, top_edges, backbone, community, resolution, label_terms, focus_terms,
     ego_size, seed
@@ -382,7 +388,8 @@ def build_cooccurrence(
     check_columns(documents, "documents", stage="network", needs=("doc_id", "year"))
     focus = _focus_terms(themes, focus_terms)
     canon = canonical(documents)[["doc_id", "year"]]
-    tok = _candidate_tokens(tokens, canon["doc_id"], pos_keep=pos_keep, drop_fillers=drop_fillers,
+    tok = _candidate_tokens(tokens, canon["doc_id"], pos_keep=pos_keep,
+                            fillers=(FILLERS | frozenset(fillers)) if drop_fillers else frozenset(),
                             protect=set(focus["term"]))
     if tok.empty:
         raise ConfigError("network: no candidate tokens are left (canonical documents, kept tokens, POS and filler "
@@ -444,14 +451,14 @@ def _focus_terms(themes: Iterable, extra: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["theme", "term"]).drop_duplicates(ignore_index=True)
 
 
-def _candidate_tokens(tokens: pd.DataFrame, doc_ids: pd.Series, *, pos_keep, drop_fillers: bool, protect: set) -> pd.DataFrame:
+def _candidate_tokens(tokens: pd.DataFrame, doc_ids: pd.Series, *, pos_keep, fillers: frozenset, protect: set) -> pd.DataFrame:
     # One boolean mask and one row selection: the token table is the largest input by far.
     cols = [c for c in ("doc_id", "para_id", "token_index", "token", "start") if c in tokens.columns]
     ok = tokens["keep"].fillna(False).to_numpy(dtype=bool) & tokens["doc_id"].isin(doc_ids).to_numpy()
-    if drop_fillers or pos_keep:
+    if fillers or pos_keep:
         filt = np.ones(len(tokens), dtype=bool)
-        if drop_fillers:
-            filt &= ~tokens["token"].isin(FILLERS).to_numpy()
+        if fillers:
+            filt &= ~tokens["token"].isin(fillers).to_numpy()
         if pos_keep:
             if "pos" not in tokens.columns or not tokens.loc[ok, "pos"].fillna("").astype(bool).any():
                 raise ConfigError(f"network.pos_keep = {list(pos_keep)} but the tokens carry no POS tags. "
