@@ -112,13 +112,14 @@ def child(folder: Path) -> None:
 
     cfg = Config(root=ROOT)
     strings = ["doc_id", "para_id", "token", "pos"]
-    tokens = pq.read_table(folder / "tokens.parquet", columns=TOKEN_COLS, read_dictionary=strings).to_pandas()
+    tokens = pq.read_table(folder / "tokens.parquet", columns=TOKEN_COLS, read_dictionary=strings).to_pandas(
+        self_destruct=True, split_blocks=True)  # frees each Arrow column as it is converted: a lower loading peak
     sents = pq.read_table(folder / "sentences.parquet", columns=["para_id", "start"],
                           read_dictionary=["para_id"]).to_pandas()
     docs = pd.read_parquet(folder / "documents.parquet", columns=["doc_id", "year", "is_canonical"])
     stage = next(s for s in stages.PIPELINE if s.name == "network")
     lexicon = {lx.arg: lx.parse(read_lexicon(cfg.path(cfg.lexicon), lx.pattern)) for lx in stage.lexicon}
-    rss_in = _peak_mb()
+    rss_in, rss_loaded = _peak_mb(), _peak_mb("VmRSS")
     t, cpu = time.perf_counter(), time.process_time()
     out = stage.func(tokens, docs, sents, **lexicon, **vars(cfg.network))
     seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
@@ -132,15 +133,15 @@ def child(folder: Path) -> None:
         "max_mean_degree": round(float(per["mean_degree"].max()), 2),
         "communities_all": int(allp["communities"]), "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
         "load_avg": round(os.getloadavg()[0], 1),
-        "rss_inputs_mb": round(rss_in), "peak_rss_mb": round(_peak_mb()),
+        "rss_inputs_mb": round(rss_in), "rss_loaded_mb": round(rss_loaded), "peak_rss_mb": round(_peak_mb()),
     }))
 
 
-def _peak_mb() -> float:
+def _peak_mb(field: str = "VmHWM") -> float:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork + exec,
     # so a child of a big parent would report the parent's peak.
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
