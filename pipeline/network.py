@@ -40,7 +40,9 @@ How a network is made (defaults in ``NetworkConfig``):
    whole run, so a term has the same id in every period.
 8. **Neighbours**: for every theme term (and ``focus_terms``), its
    ``ego_size`` strongest partners per period among all candidate terms
-   (not only the drawn nodes), with the same tests as edges.
+   (not only the drawn nodes): at least ``min_count`` shared windows, a
+   positive association and a one-sided p ≤ ``alpha`` (not adjusted: a
+   short descriptive list per term, each row with its p-value).
 """
 
 from __future__ import annotations
@@ -669,7 +671,11 @@ def _neighbours(Xp, terms, freq, focus: pd.DataFrame, *, node_terms: set, min_df
         p = pair_p_values(c, freq[fidx[j]], freq[other], n)
         ok = m["pmi"] > 0
         if alpha > 0:
-            ok &= _adjusted(p) <= alpha
+            # Unadjusted: BH over one term's few hundred partners rejects almost everything
+            # in a small corpus (协商 kept 1 neighbour of the sample), while the same pairs pass
+            # as edges, where thousands of tests share the correction.  The list is descriptive
+            # and shows each p_value.
+            ok &= p <= alpha
         w = m[measure]
         order = [k for k in np.lexsort((terms[other], -c, -w)) if ok[k]][:ego_size]
         for rank, k in enumerate(order, start=1):
