@@ -277,7 +277,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("count", "Int64", "Windows holding both terms."),
         ("npmi", "float64", "Normalised PMI."),
         ("jaccard", "float64", "Jaccard coefficient."),
-        ("p_value", "float64", "One-sided binomial p-value (its BH-adjusted value passed `alpha`)."),
+        ("p_value", "float64", "One-sided binomial p-value (≤ `alpha`; not adjusted for the term's many partners)."),
         ("term_freq", "Int64", "Windows holding the theme term."),
         ("neighbour_freq", "Int64", "Windows holding the neighbour."),
         ("in_network", "boolean", "True if the neighbour is a node of the period's network."),
