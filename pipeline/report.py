@@ -47,6 +47,7 @@ COLUMN_ZH = {
     "top_terms": "主题词", "n_units": "段落数", "share": "占比", "community": "社群", "size": "词数",
     "term": "词", "neighbours": "最强邻居", "para_id": "段落", "text": "段落原文", "rank": "名次",
     "peak": "峰值", "first": "首次出现", "era": "时期", "n_paragraphs": "段落数",
+    "rate": "每万字（95% 区间）", "mentions": "提及的文档 / 全部",
 }
 DOC_TYPE_ZH = {"work_report": "工作报告", "speech": "讲话", "article": "文章", "resolution": "决议", "other": "其他"}
 _CHANGE = [("chars_repaired", "乱码修复"), ("placeholders", "无法恢复（占位符）"), ("script_converted", "繁转简"),
@@ -176,10 +177,12 @@ def make_figures(tables: dict[str, pd.DataFrame], *, seed: int = 42) -> dict:
     """Build every figure the report shows; returns ``{name: Figure}`` (figures that have no data are left out)."""
     empty = pd.DataFrame()
     nodes, edges = tables.get("network_nodes", empty), tables.get("network_edges", empty)
+    ty = tables["theme_years"]
+    one_year = ty["year"].nunique() == 1  # a cross-section: no trend to draw, rates with intervals instead
     figs = {
         "ingest_audit": plot_ingest_audit(tables.get("audit", empty)),
-        "theme_trends": theme_plots.plot_theme_trends(tables["theme_years"]),
-        "theme_heatmap": theme_plots.plot_theme_heatmap(tables["theme_years"]),
+        "theme_trends": (theme_plots.plot_theme_rates if one_year else theme_plots.plot_theme_trends)(ty),
+        "theme_heatmap": None if one_year else theme_plots.plot_theme_heatmap(ty),
         "theme_cities": theme_plots.plot_theme_cities(tables["theme_groups"]),
         "topic_trends": plot_topic_trends(tables.get("topics", empty), tables.get("topic_trends", empty)),
     }
@@ -337,6 +340,13 @@ def headline_findings(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
             fy = first.loc[theme, "first_year"] if theme in first.index else pd.NA
             rows.append({"theme": theme, "first": "" if pd.isna(fy) else str(int(fy)), "peak": peak, "count": total})
     out["themes"] = pd.DataFrame(rows, columns=["theme", "first", "peak", "count"])
+    if not ty.empty and ty["year"].nunique() == 1:
+        # One year: "first appearance" and "peak" say nothing; how often, how sure, in how many documents.
+        t = ty[ty["count"] > 0].sort_values("per_10k", ascending=False)
+        rate = [f"{r:.2f}" + (f"（{lo:.2f}–{hi:.2f}）" if "per_10k_low" in t else "")
+                for r, lo, hi in zip(t["per_10k"], t.get("per_10k_low", t["per_10k"]), t.get("per_10k_high", t["per_10k"]))]
+        out["themes"] = pd.DataFrame({"theme": t["theme"].to_numpy(), "count": t["count"].to_numpy(), "rate": rate,
+                                      "mentions": [f"{a} / {b}" for a, b in zip(t["docs_with"], t["n_docs"])]})
 
     em = tables.get("emerging", pd.DataFrame())
     if not em.empty:
@@ -351,7 +361,8 @@ def headline_findings(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
         pooled["share"] = pooled["n_units"] / pooled.groupby("era")["n_units"].transform("sum")
         top = pooled.sort_values(["era", "share"], ascending=[True, False]).drop_duplicates("era")
         labels = dict(zip(topics["topic_id"], topics["label"]))
-        out["topics"] = top.assign(label=top["topic_id"].map(labels))[["era", "topic_id", "label", "share"]]
+        top = top.assign(label=top["topic_id"].map(labels), share=top["share"].map(lambda x: f"{x:.0%}"))
+        out["topics"] = top[["era", "topic_id", "label", "share"]]
     return out
 
 
@@ -366,6 +377,7 @@ th{background:#f4f4f4;position:sticky;top:0} td.num{text-align:right;font-varian
 .kwic td.l{text-align:right;color:#555} .kwic td.m{color:#b22;font-weight:bold;white-space:nowrap} .kwic td.r{color:#555}
 .note{color:#666;font-size:13px} img{max-width:100%} .scroll{max-height:480px;overflow:auto}
 nav{font-size:14px} nav a{margin-right:1em} code{background:#f4f4f4;padding:0 3px}
+code,pre,input,select{font-family:"ReportCJK",ui-monospace,monospace}
 .lead{font-size:15px;background:#f8f6f0;border-left:4px solid #b22;padding:.6em 1em}
 .warn{background:#fff4e0;border-left:4px solid #e90;padding:.4em 1em;font-size:14px}
 #kwic-q{font-size:15px;padding:4px 8px;width:20em} details{margin:.4em 0}
@@ -654,7 +666,8 @@ def render_report(tables: dict[str, pd.DataFrame], figures: dict[str, bytes], *,
                      "趋势图中以灰色标出，不参与峰值。")
     warn_html = "".join(f'<p class="warn">{html.escape(w)}</p>' for w in warns)
     found = headline_findings(tables)
-    body = [lead, warn_html, "<h3>主题：首次出现与峰值</h3>"
+    one_year = not ty.empty and ty["year"].nunique() == 1
+    body = [lead, warn_html, ("<h3>主题：出现率与提及的文档</h3>" if one_year else "<h3>主题：首次出现与峰值</h3>")
             + _table(found["themes"], empty="没有任何主题命中（见 corpus/lexicon/themes.toml）。")]
     if "rising" in found and not found["rising"].empty:
         body.append("<h3>各时期上升最多的词</h3>" + _table(found["rising"], max_rows=40))
@@ -675,8 +688,12 @@ def render_report(tables: dict[str, pd.DataFrame], figures: dict[str, bytes], *,
                   '95% 区间为精确泊松区间；表中只列有命中的年份，CSV 有全部年份。</p>'))
     tf = tables.get("theme_first", pd.DataFrame())
     first_cols = [c for c in ("theme", "city", "first_year", "first_doc_id", "first_para_id", "first_context", "total_count") if c in tf]
-    sec.append(("首次出现", _table(tf[first_cols] if len(tf) else tf, source="csv/theme_first.csv",
-                                 empty="没有主题命中。")))
+    found_tf = tf[tf["total_count"].fillna(0) > 0] if "total_count" in tf else tf
+    never = list(dict.fromkeys(tf.loc[~tf.index.isin(found_tf.index), "theme"])) if "theme" in tf else []
+    never = [t for t in never if t not in set(found_tf.get("theme", []))]
+    sec.append(("首次出现", _table(found_tf[first_cols] if len(found_tf) else found_tf, source="csv/theme_first.csv",
+                                 empty="没有主题命中。")
+                + (f'<p class="note">在计入的文档中从未出现的主题：{html.escape("、".join(never))}。</p>' if never else "")))
     sec.append(("关键词语境（可搜索）", _kwic_section(tables, order, kwic_rows)))
     sec.append(("新兴词语", _emerging_section(tables.get("emerging", pd.DataFrame()))))
     sec.append(("主题聚类", _topic_section(tables, fig)))
