@@ -116,7 +116,7 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all
     pos = nx.kamada_kawai_layout(g, weight=None) if nx.is_connected(g) else nx.spring_layout(
         g, seed=seed, k=2.0 / max(1, g.number_of_nodes()) ** 0.5)
     cmap = colormaps["tab10"]
-    fig = Figure(figsize=(10, 7.5))
+    fig = Figure(figsize=(8.5, 6.5))  # the page embeds up to five of these: keep each PNG near 150 KB
     ax = fig.subplots()
     nodelist = sorted(g.nodes)
     top = max(g.nodes[n]["freq"] for n in nodelist)
@@ -164,7 +164,7 @@ def plot_ingest_audit(audit: pd.DataFrame):
     return fig
 
 
-def _network_periods(nodes: pd.DataFrame, limit: int = 6) -> list[str]:
+def _network_periods(nodes: pd.DataFrame, limit: int = 4) -> list[str]:
     """Periods drawn as figures: every one when few, else ``limit`` spread evenly, the last included."""
     periods = sorted(p for p in nodes["period"].dropna().unique() if p != "all") if not nodes.empty else []
     if len(periods) <= limit:
@@ -594,7 +594,7 @@ def _network_section(tables: dict[str, pd.DataFrame], figures: dict, fig, order:
     parts = [fig("network_all", "共现网络（全部年份）")]
     if drawn:
         opts = "".join(f"<details><summary>{_esc(p)} 年的网络</summary>{fig(f'network_{p}', f'共现网络 {p}')}</details>" for p in drawn)
-        more = f"（共 {len(periods)} 个时期，图中选取 {len(drawn)} 个均匀分布的时期；每个时期的 GEXF 都在 <code>network/</code>）" if len(drawn) < len(periods) else ""
+        more = f"（共 {len(periods)} 个时期，图中选取 {len(drawn)} 个均匀分布的时期（含最后一个）；每个时期的 GEXF 都在 <code>network/</code>）" if len(drawn) < len(periods) else ""
         parts.append(f"<h3>各时期的网络{more}</h3>{opts}")
     comm = _communities(nodes, tables)
     if not comm.empty:
