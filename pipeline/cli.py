@@ -44,7 +44,9 @@ def _parse_sets(values: tuple[str, ...]) -> dict:
 def corpus_options(f):
     """Options shared by every stage command."""
     opts = [
-        click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder (raw files in it or in its raw/ subfolder). Default: corpus/."),
+        click.option("--corpus", type=click.Path(path_type=Path), multiple=True,
+                     help="Corpus folder (raw files in it or in its raw/ subfolder); repeat it to read several folders together, "
+                          "each with its own manifest. Default: corpus/."),
         click.option("--manifest", type=click.Path(path_type=Path), help="CSV/TSV manifest (default: manifest.csv or manifest.tsv in the corpus folder)."),
         click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML config file (see pipeline.toml). Default: pipeline.toml if present."),
         click.option("--outputs", type=click.Path(path_type=Path), help="Outputs folder. Default: outputs/."),
@@ -52,6 +54,8 @@ def corpus_options(f):
         click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE", help="Override one config value; repeatable."),
         click.option("--no-cache", is_flag=True, help="Recompute every stage."),
         click.option("--quiet", is_flag=True, help="No progress bars or stage lines; errors and the summary only."),
+        click.option("--engine", type=click.Choice(["local", "dask"]), help="Where files are read: local processes (default) or Dask (pip install '.[dask]')."),
+        click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --engine dask; default: a local cluster)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -70,11 +74,17 @@ def run_options(f):
     return f
 
 
-def _config(corpus, manifest, config_file, outputs, lexicon, sets, no_cache, quiet):
+def _config(corpus, manifest, config_file, outputs, lexicon, sets, no_cache, quiet, engine=None, scheduler=None):
     if config_file is None and Path("pipeline.toml").is_file():
         config_file = Path("pipeline.toml")
     overrides = _parse_sets(sets)
-    for key, value in (("corpus", corpus), ("manifest", manifest), ("outputs", outputs), ("lexicon", lexicon)):
+    for key, value in (("kind", engine), ("scheduler", scheduler)):
+        if value is not None:
+            overrides.setdefault("engine", {})[key] = value
+    if corpus:
+        overrides["corpus"] = str(corpus[0])
+        overrides["corpora"] = [str(c) for c in corpus[1:]]
+    for key, value in (("manifest", manifest), ("outputs", outputs), ("lexicon", lexicon)):
         if value is not None:
             overrides[key] = str(value)
     if no_cache:

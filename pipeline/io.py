@@ -1,10 +1,12 @@
 """All file access: the corpus folder, lexicon files and the outputs folder.
 
 Raw inputs are only ever opened for reading.  Every output is written to a
-temporary file in the same folder and renamed into place, so a reader (or
-a cron job that dies half-way) never sees a half-written file.
+temporary file in the same folder (with the umask's permissions) and
+renamed into place, so a reader never sees a half-written file.  A run
+writes a whole build and swaps it in at the end (``publish_build``), so a
+cron job that dies half-way leaves the previous run's outputs.
 
-Output layout (``outputs/``)::
+Output layout (``outputs/``; the first six entries are links into ``current/``)::
 
     tables/<table>.parquet   typed tables, columns in pipeline/records.py
     csv/<table>.csv          the same tables as UTF-8-with-BOM CSV (Excel opens Chinese)
@@ -13,6 +15,8 @@ Output layout (``outputs/``)::
     report.html              self-contained report
     run.json                 the last run: config, cache keys, versions, counts, timings
     runs/<run_id>.json       every run's manifest, for cron history
+    current -> builds/<id>/  the complete build the links above show
+    .lock                    flock held by the run that is writing
     cache/<stage>/<key>/     content-addressed stage results
 """
 
@@ -159,7 +163,8 @@ def list_sources(
     files = sorted(
         p
         for p in base.rglob("*")
-        if p.is_file()
+        # A broken symbolic link is listed too, so it is reported rather than silently missed.
+        if (p.is_file() or p.is_symlink())
         and not any(part.startswith(".") for part in p.relative_to(base).parts)
         and p.name.lower() not in IGNORED_NAMES
         and p.suffix.lower() in suffixes

@@ -23,6 +23,16 @@ def tree_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def raw_inputs_untouched():
+    """Nothing lost: every raw file the tests read has the same bytes and mode after the session."""
+    folders = [ROOT / "corpus", CORPORA]
+    before = {f: tree_hash(f) for f in folders if f.is_dir()}
+    yield before
+    changed = [str(f) for f, h in before.items() if tree_hash(f) != h]
+    assert not changed, f"raw inputs modified during the tests: {changed}"
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory):
     """Run the whole chain once on corpus/ into a temporary outputs folder."""

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -63,3 +64,27 @@ def test_raw_files_are_opened_read_only(tmp_path):
     p.write_bytes("协商".encode())
     p.chmod(0o444)
     assert io.read_bytes(Path(p)) == "协商".encode()
+
+
+def test_csv_cells_over_excels_limit_are_cut_with_a_marker_and_parquet_keeps_them(tmp_path):
+    long = "政协" * 20_000  # 40,000 characters
+    astral = "𠀀" * 20_000  # 20,000 characters, 40,000 UTF-16 units: Excel counts the units
+    df = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": [long, astral, "短"]}).astype("string")
+    io.write_table(tmp_path, "t", df)
+    cells = pd.read_csv(tmp_path / "csv" / "t.csv", encoding="utf-8-sig", dtype=str)["text"].tolist()
+    for cell in cells[:2]:
+        assert len(cell.encode("utf-16-le")) // 2 <= io.EXCEL_CELL_LIMIT
+        assert cell.endswith("full text in the Parquet table]") and "characters" in cell
+    assert cells[0].startswith("政协政协") and cells[2] == "短"
+    assert "40,000 characters" in cells[0] and "20,000 characters" in cells[1]
+    assert io.read_table(tmp_path, "t")["text"].tolist() == [long, astral, "短"]
+
+
+def test_outputs_get_the_umasks_permissions(tmp_path):
+    old = os.umask(0o002)
+    try:
+        io.write_text(tmp_path / "a" / "r.html", "报告")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a" / "r.html").stat().st_mode & 0o777 == 0o664
+    assert (tmp_path / "a").stat().st_mode & 0o777 == 0o775

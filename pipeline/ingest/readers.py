@@ -377,6 +377,8 @@ def read_source(name: str, data: bytes) -> list[RawDoc]:
         )
     if not data:
         raise SourceError(name, "empty file (0 bytes): re-download or remove it")
+    if fmt not in ("pdf", "docx"):
+        _reject_binary(name, data, suffix)
     reader = {
         "txt": _read_txt,
         "html": _read_html,
@@ -400,8 +402,45 @@ def _decode_warnings(text: str, encoding: str, confidence: float) -> tuple[str, 
     return tuple(out)
 
 
+# Magic numbers of binary formats that turn up with a text suffix (issue 14).
+_MAGIC = (
+    (b"%PDF", "a PDF file", "rename it to .pdf"),
+    (b"PK\x03\x04", "a ZIP archive (.docx, .xlsx …)", "give it its real suffix (.docx) or unpack it"),
+    (b"\xd0\xcf\x11\xe0", "an old Word/Excel file (.doc/.xls)", "convert it: soffice --headless --convert-to docx"),
+    (b"\x89PNG", "a PNG image", "it needs OCR; remove it from the corpus"),
+    (b"\xff\xd8\xff", "a JPEG image", "it needs OCR; remove it from the corpus"),
+    (b"GIF8", "a GIF image", "remove it from the corpus"),
+    (b"{\\rtf", "an RTF document", "save it as .txt or .docx"),
+)
+_BINARY_SHARE = 0.1  # control/undecodable characters in real text are a handful per page
+
+
+def _reject_binary(name: str, data: bytes, suffix: str) -> None:
+    """Raise ``SourceError`` for a binary file with a text suffix (checked before decoding)."""
+    for magic, what, fix in _MAGIC:
+        if data.startswith(magic):
+            raise SourceError(name, f"wrong suffix: this is {what}, not {suffix} text; {fix}")
+    sample = data[:_SAMPLE_BYTES]
+    nul = sample.count(0)
+    if nul and _nul_pattern(data) is None and not data.startswith(tuple(b for b, _ in _BOMS)):
+        raise SourceError(name, f"binary data, not text ({nul} NUL bytes in the first {len(sample)}): convert it to text or remove it")
+
+
+def _check_text(name: str, text: str, encoding: str) -> None:
+    """Raise ``SourceError`` when the decoded text is not text (binary junk, an unknown codec)."""
+    sample = text[:_SAMPLE_BYTES]
+    if not sample:
+        return
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Co", "Cs") and ch not in "\t\n\r\f\v"))
+    if bad > _BINARY_SHARE * len(sample):
+        raise SourceError(name, f"binary data, not text ({bad} of the first {len(sample)} characters are control or undecodable): convert it to text or remove it")
+    if not encoding.startswith("utf_8") and _logp(sample) / len(sample) < _IMPLAUSIBLE_PER_CHAR:
+        raise SourceError(name, f"not Chinese text in any known encoding (best guess {encoding} reads as noise): check the file, re-save it as UTF-8 or remove it")
+
+
 def _read_txt(name: str, data: bytes, fmt: str) -> list[RawDoc]:
     text, enc, conf = decode_bytes(data)
+    _check_text(name, text, enc)
     return [RawDoc(text, fmt, enc, conf, None, {}, _decode_warnings(text, enc, conf))]
 
 
