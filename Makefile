@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(BIN)/python -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-refresh notebook clean
+.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-corpora notebook clean bench-topics bench-refresh bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-15s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ test: $(STAMP) ## Run the test suite (doctests included)
 lint: $(STAMP) ## Ruff over the code and tests
 	$(BIN)/ruff check pipeline tests bench
 
-bench: bench-ingest bench-segment bench-themes ## Every benchmark (slow; prints tables)
+bench: bench-ingest bench-segment bench-themes bench-corpora ## Every benchmark (slow; prints tables)
 
 bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest throughput on ../shared/corpora
 	$(BIN)/python bench/bench_mojibake.py
@@ -40,6 +40,9 @@ bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest
 	$(BIN)/python bench/bench_textfix.py
 	$(BIN)/python bench/bench_dedupe.py
 	$(BIN)/python bench/bench_ingest.py
+
+bench-corpora: $(STAMP) ## Whole ../shared/corpora, several sources, compilations, stubs (CPC=path/to/cpc_congress_reports.jsonl adds the party congresses)
+	$(BIN)/python bench/bench_corpora.py $(if $(CPC),--cpc $(CPC))
 
 bench-segment: $(STAMP) ## Segmentation throughput: pure jieba vs the fast backend
 	$(BIN)/python bench/bench_segment.py
@@ -56,9 +59,16 @@ bench-themes: $(STAMP) ## First appearances on the national reports vs plain str
 bench-refresh: $(STAMP) ## Cron safety: refresh timings on 1,000 reports, 20 x kill -9 mid-refresh, 1,000 bad files + a 50 MB line
 	$(BIN)/python bench/bench_refresh.py
 
+SIZES ?= 10,30,100
+bench-scale: $(STAMP) ## Whole analyze on 10/30/100 MB built corpora vs plain jieba, RSS, refresh (slow; SIZES=10,30 for a subset)
+	$(BIN)/python bench/bench_scale.py --sizes $(SIZES)
+
 notebook: $(STAMP) ## Open Jupyter on notebooks/ (installs jupyterlab into .venv on first use)
 	$(BIN)/python -m pip install --quiet jupyterlab
 	$(BIN)/python -m jupyter lab notebooks/
 
 clean: ## Remove generated outputs (keeps the cache and the run history)
 	find outputs -mindepth 1 -maxdepth 1 ! -name README.md ! -name cache ! -name runs ! -name .lock -exec rm -rf {} +
+
+bench-topics: $(STAMP) ## Topics: NPMI vs LDA, ARI over 5 seeds, time and peak RSS at 10/100 MB (national + sample)
+	$(BIN)/python bench/bench_topics.py

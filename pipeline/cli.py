@@ -44,7 +44,9 @@ def _parse_sets(values: tuple[str, ...]) -> dict:
 def corpus_options(f):
     """Options shared by every stage command."""
     opts = [
-        click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder (raw files in it or in its raw/ subfolder). Default: corpus/."),
+        click.option("--corpus", type=click.Path(path_type=Path), multiple=True,
+                     help="Corpus folder (raw files in it or in its raw/ subfolder); repeat it to read several folders together, "
+                          "each with its own manifest. Default: corpus/."),
         click.option("--manifest", type=click.Path(path_type=Path), help="CSV/TSV manifest (default: manifest.csv or manifest.tsv in the corpus folder)."),
         click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML config file (see pipeline.toml). Default: pipeline.toml if present."),
         click.option("--outputs", type=click.Path(path_type=Path), help="Outputs folder. Default: outputs/."),
@@ -52,6 +54,8 @@ def corpus_options(f):
         click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE", help="Override one config value; repeatable."),
         click.option("--no-cache", is_flag=True, help="Recompute every stage."),
         click.option("--quiet", is_flag=True, help="No progress bars or stage lines; errors and the summary only."),
+        click.option("--engine", type=click.Choice(["local", "dask"]), help="Where files are read: local processes (default) or Dask (pip install '.[dask]')."),
+        click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --engine dask; default: a local cluster)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -70,11 +74,17 @@ def run_options(f):
     return f
 
 
-def _config(corpus, manifest, config_file, outputs, lexicon, sets, no_cache, quiet):
+def _config(corpus, manifest, config_file, outputs, lexicon, sets, no_cache, quiet, engine=None, scheduler=None):
     if config_file is None and Path("pipeline.toml").is_file():
         config_file = Path("pipeline.toml")
     overrides = _parse_sets(sets)
-    for key, value in (("corpus", corpus), ("manifest", manifest), ("outputs", outputs), ("lexicon", lexicon)):
+    for key, value in (("kind", engine), ("scheduler", scheduler)):
+        if value is not None:
+            overrides.setdefault("engine", {})[key] = value
+    if corpus:
+        overrides["corpus"] = str(corpus[0])
+        overrides["corpora"] = [str(c) for c in corpus[1:]]
+    for key, value in (("manifest", manifest), ("outputs", outputs), ("lexicon", lexicon)):
         if value is not None:
             overrides[key] = str(value)
     if no_cache:
@@ -173,7 +183,9 @@ for _name, _doc in (
 def themes(ctx, **kw) -> None:
     """Count researcher-defined themes per document, year and city; find emerging terms.
 
-    `themes trace TERM` prints one term's yearly rates and first appearance.
+    `themes trace TERM` prints one term's yearly rates and first appearance;
+    the options above may come before or after `trace`
+    (`themes trace 改革开放 --corpus X` = `themes --corpus X trace 改革开放`).
     """
     ctx.obj = kw
     if ctx.invoked_subcommand is None:
@@ -182,15 +194,17 @@ def themes(ctx, **kw) -> None:
 
 @themes.command()
 @click.argument("term")
+@corpus_options
 @click.option("--context", default=30, show_default=True, help="Characters of context shown on each side.")
 @click.option("--hits", "n_hits", default=10, show_default=True, help="KWIC lines to print.")
 @click.pass_obj
-def trace(kw, term: str, context: int, n_hits: int) -> None:
+def trace(kw, term: str, context: int, n_hits: int, **after) -> None:
     """Trace TERM ad hoc: yearly rate per 10,000 characters, first appearance, KWIC."""
     from .records import canonical
     from .themes import trace_term
 
-    cfg = _config(**kw)
+    # An option given after `trace` wins over the same option given before it.
+    cfg = _config(**{k: after[k] if after[k] not in (None, False, ()) else v for k, v in kw.items()})
     res = run(cfg, until="ingest", log=_log(True), publish=False)
     docs = canonical(res.tables["documents"])
     years, hits = trace_term(term, docs, res.tables["paragraphs"], context_chars=context)

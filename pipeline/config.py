@@ -9,6 +9,7 @@ Overrides (config file, CLI flags, notebook keywords) go through
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,9 @@ class IngestConfig:
     minhash_perm: int = 128
     shingle: int = 5
     seed: int = 1
+    dup_across_years: bool = False  # let a duplicate group join documents of different years
     min_chars: int = 200  # shorter documents are stubs: kept and flagged (is_stub), not counted; 0 = off
-    boilerplate_min_docs: int = 3  # a paragraph repeated verbatim in this many documents of one source folder is boilerplate
+    boilerplate_min_docs: int = 2  # a head/tail notice paragraph (公有领域, 版权 …) in this many documents of one source is boilerplate; 0 = off
     fields: FieldsConfig = field(default_factory=FieldsConfig)
 
 
@@ -76,26 +78,97 @@ class SegmentConfig:
 
 @dataclass(frozen=True)
 class TopicsConfig:
-    """TF-IDF vectors clustered into labelled topics."""
+    """TF-IDF units clustered into labelled topics (checked when the config is built, before ingest).
 
-    unit: str = "paragraph"  # paragraph or document
-    n_topics: int = 8
-    min_df: int = 2
-    max_df: float = 0.5
-    min_unit_tokens: int = 5  # shorter units (headings, signatures) are not clustered
+    Examples
+    --------
+    >>> TopicsConfig(n_topics="6").n_topics
+    6
+    >>> TopicsConfig(n_topics=0)
+    Traceback (most recent call last):
+    pipeline.errors.ConfigError: topics.n_topics must be "auto" or a whole number of at least 2, not 0.
+    """
+
+    unit: str = "paragraph"  # paragraph, section (a heading and what follows) or document
+    n_topics: int | str = "auto"  # "auto": the k in k_min..k_max with the best NPMI coherence
+    k_min: int = 4
+    k_max: int = 12
+    method: str = "kmeans"  # kmeans (spherical; MiniBatchKMeans above minibatch_above units) or nmf
+    min_df: int = 2  # a term must occur in this many units
+    max_df: float = 0.5  # … and in at most this share of them
+    max_terms: int = 20000  # the most widespread terms kept (bounds memory on large corpora)
+    min_unit_tokens: int = 5  # shorter units (headings, signatures) are skipped and counted
     top_terms: int = 10
+    n_seeds: int = 5  # fits compared for stability (seed, seed+1, …)
+    n_init: int = 10  # k-means restarts per fit
+    minibatch_above: int = 20000  # units; above this MiniBatchKMeans replaces KMeans
+    stable_cosine: float = 0.8  # a topic whose matched centroids reach this mean cosine is stable
+    duplicate_cosine: float = 0.6  # topics whose centroids are this close are flagged as near duplicates
+    eras: tuple[str, ...] = ("1949-1963", "1964-1978", "1979-1999", "2000-2012", "2013-")
+    ca_terms: int = 40  # distinctive terms in the correspondence analysis
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        k = self.n_topics
+        if isinstance(k, str) and k.strip().isdigit():
+            k = int(k)
+        if (isinstance(k, str) and k != "auto") or (not isinstance(k, str) and (int(k) != k or k < 2)):
+            raise ConfigError(f'topics.n_topics must be "auto" or a whole number of at least 2, not {self.n_topics!r}.')
+        object.__setattr__(self, "n_topics", k if isinstance(k, str) else int(k))
+        checks = [
+            (self.unit in ("paragraph", "section", "document"), "unit", "paragraph, section or document"),
+            (self.method in ("kmeans", "nmf"), "method", "kmeans or nmf"),
+            (2 <= self.k_min <= self.k_max, "k_min", "at least 2 and at most k_max"),
+            (self.min_df >= 1, "min_df", "at least 1"),
+            (0 < self.max_df <= 1, "max_df", "a share in (0, 1]"),
+            (self.max_terms >= 10, "max_terms", "at least 10"),
+            (self.min_unit_tokens >= 1, "min_unit_tokens", "at least 1"),
+            (self.top_terms >= 3, "top_terms", "at least 3"),
+            (self.n_seeds >= 1, "n_seeds", "at least 1"),
+            (self.n_init >= 1, "n_init", "at least 1"),
+            (0 <= self.stable_cosine <= 1, "stable_cosine", "between 0 and 1"),
+            (0 <= self.duplicate_cosine <= 1, "duplicate_cosine", "between 0 and 1"),
+            (self.ca_terms >= 3, "ca_terms", "at least 3"),
+        ]
+        for ok, key, what in checks:
+            if not ok:
+                raise ConfigError(f"topics.{key} must be {what}, not {getattr(self, key)!r}.")
+        for era in self.eras:
+            if not re.fullmatch(r"\d{4}-(\d{4})?", str(era)):
+                raise ConfigError(f'topics.eras entries must look like "1979-1999" or "2013-", not {era!r}.')
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Co-occurrence graphs per period."""
+    """Co-occurrence networks per period (``pipeline/network.py`` explains each step)."""
 
-    window: str = "paragraph"  # paragraph or sentence
-    period: str = "year"  # year, all, or a span such as "5y"
-    top_terms: int = 150  # most frequent kept tokens per period become nodes
-    min_weight: int = 2  # pairs co-occurring in fewer windows are dropped
+    window: str = "sentence"  # sentence, paragraph, or tokens (a sliding run of window_size tokens)
+    window_size: int = 10  # tokens per sliding window (window = "tokens" only)
+    period: str = "5y"  # year, all, a span such as "5y", or eras; an "all" network is always added
+    eras: tuple[str, ...] = ("1954-1977", "1978-1991", "1992-2002", "2003-2012", "2013-2030")  # period = "eras"
+    min_df: int = 3  # a node occurs in at least this many windows of the period
+    pos_keep: tuple[str, ...] = ()  # empty: any POS; e.g. ("n", "nz", "vn", "ns", "nt") for nouns, verbal nouns, places, organisations
+    drop_fillers: bool = True  # drop network.FILLERS (由于, 能够, 仍然, 就是, 可能 …)
+    top_terms: int = 150  # candidate nodes per period
+    rank_by: str = "freq"  # freq, or tfidf (terms distinctive of the period)
+    measure: str = "npmi"  # count, jaccard, dice, association, pmi or npmi: the edge weight
+    min_count: int = 2  # a pair must share this many windows
+    alpha: float = 0.05  # Benjamini–Hochberg level of the one-sided pair test; 0 = no test
+    top_k: int = 5  # each node keeps its k strongest edges (0 = no per-node cut)
+    top_edges: int = 0  # then at most this many edges overall (0 = no cap)
+    backbone: bool = False  # also keep the maximum spanning tree of the admissible pairs
+    community: str = "louvain"  # louvain (networkx) or leiden (needs the leiden extra)
+    resolution: float = 1.0  # community resolution (higher: more, smaller communities)
+    label_terms: int = 3  # terms naming each community
+    focus_terms: tuple[str, ...] = ("协商",)  # terms with a neighbour table besides the theme terms
+    ego_size: int = 10  # neighbours per theme term and period
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        # Fail on a bad value when the config is built, before any corpus is read.
+        from .network import check_params
+
+        check_params(**dataclasses.asdict(self))
 
 
 @dataclass(frozen=True)
@@ -121,6 +194,17 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    """Where per-file work (reading and cleaning raw files) runs; never changes a result."""
+
+    kind: str = "local"  # local, or dask (pip install '.[dask]')
+    scheduler: str = ""  # Dask scheduler address, e.g. tcp://10.0.0.5:8786; empty: a LocalCluster
+    workers: int = 0  # worker processes (local pool or LocalCluster); 0 = one per core, 1 = serial
+    file_timeout: float = 300.0  # seconds one file may take before it is skipped; 0 = no limit
+    parallel_min_mb: float = 4.0  # below this many MB of files to read, the local engine stays serial
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs; paths are resolved against ``root``.
 
@@ -128,7 +212,7 @@ class Config:
     --------
     >>> cfg = Config().with_overrides({"topics": {"n_topics": 5}})
     >>> cfg.topics.n_topics, Config().topics.n_topics
-    (5, 8)
+    (5, 'auto')
     """
 
     root: Path = Path(".")
@@ -146,6 +230,7 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     themes: ThemesConfig = field(default_factory=ThemesConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def path(self, p: Path | None) -> Path | None:
         """Resolve ``p`` against ``root`` (absolute paths stay as they are)."""
@@ -192,6 +277,8 @@ def _replace(obj: Any, overrides: dict[str, Any], where: str) -> Any:
 
 def _coerce(value: Any, current: Any, annotation: Any, key: str) -> Any:
     ann = str(annotation)
+    if ann == "int | str":  # topics.n_topics: a number or "auto"; TopicsConfig checks it
+        return value
     if "Path" in ann:
         return None if value in (None, "") else Path(value)
     if isinstance(current, bool) or ann == "bool":

@@ -17,10 +17,12 @@ Offsets (``start``/``end``) are Python string indices, ``end`` exclusive.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from .errors import ConfigError, SchemaError
 
@@ -57,12 +59,15 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("n_chars", "Int64", "Characters of normalised text."),
         ("n_paragraphs", "Int64", "Paragraphs of normalised text."),
         ("dup_group", "string", "Duplicate group id shared by exact/near duplicates; empty if unique."),
-        ("dup_kind", "string", "exact, near or empty."),
-        ("is_canonical", "boolean", "False for every non-first member of a duplicate group."),
+        ("dup_kind", "string", "exact, near, compilation or empty."),
+        ("is_canonical", "boolean", "False for every non-first member of a duplicate group, and for a compilation."),
         ("text", "string", "Normalised text: paragraphs joined by a newline."),
         ("source_meta", "string", "JSON: what the reader and clean-up moved out of the text (editor, keywords, breadcrumb, url, …)."),
         ("similarity", "float64", "Estimated Jaccard similarity to the canonical member of the duplicate group."),
         ("repeat_chars", "Int64", "Characters of passages the document repeats inside itself, counted once."),
+        ("is_compilation", "boolean", "True for a file that holds several other documents of the corpus (one file of every yearly report): its parts are counted, it is not."),
+        ("contained_in", "string", "The compilation holding this document, or a document of another year that holds it (both counted; see `duplicates`); empty otherwise."),
+        ("is_stub", "boolean", "True when the text is shorter than ingest.min_chars (a disambiguation page, a title only): kept and listed; the selection leaves it out (select.drop_stubs)."),
         ("in_analysis", "boolean", "True if the corpus selection counts the document (select stage; see `[select]`)."),
         ("excluded_reason", "string", "Why the selection leaves it out (`doc_type=resolution`, `n_chars<2000`, `stub`); empty if counted."),
     ),
@@ -87,13 +92,13 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
     "duplicates": _cols(
         ("dup_group", "string", "Duplicate group id."),
-        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles)."),
+        ("dup_kind", "string", "exact (same normalised text) or near (MinHash candidates verified on shingles); for `in-…` groups: compilation or container (the holder), contained (a part of a compilation) or other_year (held by a document of another year)."),
         ("doc_id", "string", "Member document."),
         ("source_file", "string", "Its raw file."),
         ("year", "Int64", "Its year."),
         ("n_chars", "Int64", "Its length."),
         ("is_canonical", "boolean", "True for the member counted in analysis (the most complete text)."),
-        ("similarity", "float64", "Jaccard similarity of 5-gram shingles to the canonical member."),
+        ("similarity", "float64", "Jaccard similarity of 5-gram shingles to the canonical member; in `in-…` groups, the share of the document found in its holder."),
     ),
     "ingest_errors": _cols(
         ("source_file", "string", "A raw file that could not be read."),
@@ -130,40 +135,163 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
     # ---------------------------------------------------------------- topics
     "topics": _cols(
-        ("topic_id", "Int64", "Topic number, from 0, ordered by size."),
-        ("label", "string", "Readable label: the three highest-weighted terms."),
-        ("top_terms", "string", "Top terms, space-separated, by centroid weight."),
+        ("topic_id", "Int64", "Topic number, from 0, ordered by number of units."),
+        ("label", "string", "The three terms with the highest class-based TF-IDF (c-TF-IDF): what is distinctive of the topic."),
+        ("top_terms", "string", "Top terms by c-TF-IDF, space-separated (`topics.top_terms` of them)."),
         ("n_units", "Int64", "Units (paragraphs by default) assigned to the topic."),
-        ("share", "float64", "Share of all units."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Share of all clustered characters (length-weighted)."),
+        ("coherence", "float64", "NPMI coherence of the top 10 terms (co-occurrence within units of this corpus), −1 to 1."),
+        ("stability", "float64", "Mean cosine of the topic's centroid to its Hungarian match in the runs with the other seeds."),
+        ("stable", "boolean", "True when `stability` ≥ `topics.stable_cosine`; unstable topics should not be read alone."),
+        ("similar_to", "Int64", "Most similar other topic when its centroid cosine ≥ `topics.duplicate_cosine` (a near duplicate); empty otherwise."),
+        ("similar_cosine", "float64", "Centroid cosine to the most similar other topic."),
     ),
     "topic_assignments": _cols(
-        ("unit_id", "string", "Paragraph id (or doc id when the unit is the document)."),
+        ("unit_id", "string", "Unit id: the para_id (paragraph), the para_id of the section's first paragraph (section) or the doc_id (document)."),
         ("doc_id", "string", "Document id."),
         ("year", "Int64", "Document year."),
-        ("topic_id", "Int64", "Assigned topic."),
-        ("similarity", "float64", "Cosine similarity of the unit to its topic centroid."),
+        ("city", "string", "Document city."),
+        ("topic_id", "Int64", "Assigned topic (exactly one per unit)."),
+        ("similarity", "float64", "Cosine similarity of the unit's TF-IDF vector to its topic centroid."),
+        ("n_chars", "Int64", "Characters of the unit: its weight in every share."),
+    ),
+    "topic_evidence": _cols(
+        ("topic_id", "Int64", "Topic."),
+        ("rank", "Int64", "1 = closest to the centroid; three units per topic."),
+        ("unit_id", "string", "Unit id (as in `topic_assignments`)."),
+        ("para_id", "string", "Paragraph id (first paragraph of a section or document unit)."),
+        ("doc_id", "string", "Document id."),
+        ("year", "Int64", "Document year."),
+        ("similarity", "float64", "Cosine similarity to the topic centroid."),
+        ("text", "string", "The paragraph (a section or document is cut after 600 characters)."),
     ),
     "topic_trends": _cols(
-        ("year", "Int64", "Year."),
+        ("year", "Int64", "Year (only years with a document; every topic listed, zeros included)."),
         ("topic_id", "Int64", "Topic."),
         ("n_units", "Int64", "Units of that year in the topic."),
-        ("share", "float64", "Share of the year's units that fall in the topic."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Topic's share of the year's clustered characters (length-weighted)."),
+    ),
+    "topic_docs": _cols(
+        ("doc_id", "string", "Document id (topics with no unit in the document are left out)."),
+        ("topic_id", "Int64", "Topic."),
+        ("n_units", "Int64", "Units of the document in the topic."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Topic's share of the document's clustered characters."),
+        ("year", "Int64", "Document year."),
+        ("city", "string", "Document city."),
+    ),
+    "topic_cities": _cols(
+        ("city", "string", "City (documents without a city are left out)."),
+        ("topic_id", "Int64", "Topic."),
+        ("n_units", "Int64", "Units of the city in the topic."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Topic's share of the city's clustered characters."),
+    ),
+    "topic_eras": _cols(
+        ("era", "string", "Era as configured in `topics.eras` (e.g. 1964-1978); eras without a document are left out."),
+        ("topic_id", "Int64", "Topic."),
+        ("n_units", "Int64", "Units of the era in the topic."),
+        ("chars", "Int64", "Characters of those units."),
+        ("share", "float64", "Topic's share of the era's clustered characters."),
+        ("start", "Int64", "First year with a document in the era."),
+        ("end", "Int64", "Last year with a document in the era."),
+        ("dominant", "boolean", "True for the topic with the largest share in the era."),
+        ("label", "string", "Topic label."),
+    ),
+    "topic_k": _cols(
+        ("k", "Int64", "Number of topics tried."),
+        ("criterion", "string", "`npmi_x_diversity`: topic quality as in Dieng et al. (2020), `npmi` × `diversity` (fits with 3 k-means restarts)."),
+        ("value", "float64", "Criterion value (higher is better)."),
+        ("npmi", "float64", "NPMI coherence of each topic's top 10 c-TF-IDF terms over unit co-occurrence, averaged with topic sizes as weights."),
+        ("diversity", "float64", "Share of distinct words among all topics' top 10 terms (1 = no topic repeats another's words)."),
+        ("chosen", "boolean", "True for the k used (highest value; the smaller k on ties)."),
+    ),
+    "topic_stability": _cols(
+        ("seed", "Int64", "Seed of a repeated fit with the chosen k (the first row is the reported fit)."),
+        ("ari", "float64", "Adjusted Rand index of its unit assignments against the reported fit."),
+        ("mean_cosine", "float64", "Mean centroid cosine of the Hungarian matching against the reported fit."),
+    ),
+    "topic_ca": _cols(
+        ("kind", "string", "`term` (a distinctive topic term) or `year`: rows and columns of the correspondence analysis."),
+        ("item", "string", "The term or the year."),
+        ("topic_id", "Int64", "For a term: the topic whose top terms it heads; empty for years."),
+        ("dim1", "float64", "Principal coordinate on the first CA axis (scipy SVD of standardised residuals)."),
+        ("dim2", "float64", "Principal coordinate on the second CA axis."),
+        ("mass", "float64", "Row or column mass (share of the term × year counts)."),
+        ("inertia1", "float64", "Share of total inertia on axis 1 (same on every row)."),
+        ("inertia2", "float64", "Share of total inertia on axis 2 (same on every row)."),
+    ),
+    "topic_summary": _cols(
+        ("item", "string", "units_total, units_short (skipped, too few tokens), units_no_terms, units_clustered, terms, k_requested, k, mean_npmi, mean_ari, seeds, stable_topics."),
+        ("value", "float64", "Its value."),
+        ("note", "string", "What it counts."),
     ),
     # --------------------------------------------------------------- network
     "network_nodes": _cols(
-        ("period", "string", "Period label (a year, a year range, or `all`)."),
-        ("term", "string", "Token."),
-        ("freq", "Int64", "Windows (paragraphs by default) containing the term."),
-        ("degree", "Int64", "Neighbours in the period graph."),
-        ("strength", "float64", "Sum of edge weights."),
-        ("community", "Int64", "Louvain community, numbered by size from 0."),
+        ("period", "string", "Period label (a year, a year range such as `2020–2024`, an era, or `all`)."),
+        ("node_id", "Int64", "Run-wide id of the term, the same in every period (0 = most frequent overall)."),
+        ("term", "string", "Token; also the node key in the GEXF/GraphML files."),
+        ("freq", "Int64", "Windows (sentences by default) of the period containing the term."),
+        ("share", "float64", "freq ÷ windows of the period."),
+        ("score", "float64", "What picked the node: freq, or its TF-IDF distinctiveness for the period (`rank_by`)."),
+        ("degree", "Int64", "Edges of the node after pruning (always ≥ 1: orphans are dropped)."),
+        ("strength", "float64", "Weighted degree: sum of the node's edge weights."),
+        ("betweenness", "float64", "Normalised betweenness centrality (hop counts)."),
+        ("eigenvector", "float64", "Eigenvector centrality (weighted; per connected component, scaled by its share of nodes)."),
+        ("community", "Int64", "Louvain (or Leiden) community, numbered by size from 0."),
+        ("community_label", "string", "The community's label: its most central terms."),
     ),
     "network_edges": _cols(
         ("period", "string", "Period label."),
         ("source", "string", "Term (the smaller in code-point order)."),
         ("target", "string", "Term."),
-        ("weight", "Int64", "Windows in which both terms occur."),
-        ("npmi", "float64", "Normalised PMI of the pair over the period's windows."),
+        ("source_id", "Int64", "node_id of source."),
+        ("target_id", "Int64", "node_id of target."),
+        ("count", "Int64", "Windows of the period holding both terms (the raw co-occurrence count)."),
+        ("weight", "float64", "The chosen measure (`network.measure`), used for pruning, layout and communities."),
+        ("jaccard", "float64", "count ÷ windows holding either term."),
+        ("dice", "float64", "2 · count ÷ (freq of source + freq of target)."),
+        ("association", "float64", "Association strength: count · windows ÷ (freq of source · freq of target), observed ÷ expected."),
+        ("pmi", "float64", "Pointwise mutual information, log(association)."),
+        ("npmi", "float64", "Normalised PMI in [−1, 1]."),
+        ("p_value", "float64", "One-sided binomial p-value of a count this high by chance."),
+        ("q_value", "float64", "Benjamini–Hochberg adjusted p_value over the period's candidate pairs."),
+        ("backbone", "boolean", "True if the edge is on the maximum spanning tree backbone (`network.backbone`)."),
+    ),
+    "network_communities": _cols(
+        ("period", "string", "Period label."),
+        ("community", "Int64", "Community number within the period, by size from 0."),
+        ("size", "Int64", "Nodes in the community."),
+        ("label", "string", "Its `label_terms` most central terms (weighted degree inside the community), joined by ·."),
+        ("terms", "string", "All its terms, most central first, space-separated."),
+    ),
+    "network_neighbours": _cols(
+        ("theme", "string", "Theme name (themes.toml), or the focus term itself (`network.focus_terms`)."),
+        ("term", "string", "The theme's term whose neighbours these are."),
+        ("period", "string", "Period label."),
+        ("rank", "Int64", "Rank of the neighbour by the chosen weight, from 1."),
+        ("neighbour", "string", "Co-occurring term (any candidate term, not only the period's nodes)."),
+        ("weight", "float64", "The chosen measure (`network.measure`)."),
+        ("count", "Int64", "Windows holding both terms."),
+        ("npmi", "float64", "Normalised PMI."),
+        ("jaccard", "float64", "Jaccard coefficient."),
+        ("p_value", "float64", "One-sided binomial p-value (its BH-adjusted value passed `alpha`)."),
+        ("term_freq", "Int64", "Windows holding the theme term."),
+        ("neighbour_freq", "Int64", "Windows holding the neighbour."),
+        ("in_network", "boolean", "True if the neighbour is a node of the period's network."),
+    ),
+    "network_periods": _cols(
+        ("period", "string", "Period label."),
+        ("windows", "Int64", "Windows (sentences, paragraphs or token runs) of the period."),
+        ("candidates", "Int64", "Terms seen in at least `min_df` windows."),
+        ("nodes", "Int64", "Nodes after pruning (orphans dropped)."),
+        ("edges", "Int64", "Edges after pruning."),
+        ("density", "float64", "2 · edges ÷ (nodes · (nodes − 1))."),
+        ("mean_degree", "float64", "2 · edges ÷ nodes."),
+        ("communities", "Int64", "Communities found."),
+        ("modularity", "float64", "Weighted modularity of the partition."),
     ),
     # ---------------------------------------------------------------- themes
     "theme_hits": _cols(
@@ -297,18 +425,26 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     >>> list(df.columns)[:3], df["first_year"].dtype.name
     (['theme', 'city', 'first_year'], 'Int64')
     """
-    out = df.copy()
-    for col in SCHEMAS[table]:
-        if col.name not in out.columns:
-            out[col.name] = pd.Series(index=out.index, dtype=col.dtype)
+    # Built in one go, and a column that already has its dtype is not cast
+    # again (issue 9: a stage's own output is conformed where it is built,
+    # and combine_files concatenates tables that are conformed already).
+    cols = {}
+    for col, dtype in zip(SCHEMAS[table], _dtypes(table)):
+        if col.name not in df.columns:
+            cols[col.name] = pd.Series(index=df.index, dtype=dtype)
         else:
-            out[col.name] = out[col.name].astype(col.dtype)
-    names = [c.name for c in SCHEMAS[table]]
-    return out[names + [c for c in out.columns if c not in names]].reset_index(drop=True)
+            cols[col.name] = df[col.name] if df[col.name].dtype == dtype else df[col.name].astype(dtype)
+    cols.update({c: df[c] for c in df.columns if c not in cols})
+    return pd.DataFrame(cols, index=df.index).reset_index(drop=True)
+
+
+@functools.cache
+def _dtypes(table: str) -> tuple:
+    return tuple(pandas_dtype(c.dtype) for c in SCHEMAS[table])
 
 
 def canonical(documents: pd.DataFrame) -> pd.DataFrame:
-    """The documents that count: one per duplicate group, within the corpus selection.
+    """The documents that count: one per duplicate group (no compilation), within the corpus selection.
 
     A table without ``is_canonical`` (built by hand, before dedupe) counts
     every row; a missing value counts too, because only dedupe can decide

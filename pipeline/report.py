@@ -22,15 +22,13 @@ import base64
 import html
 import json
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from . import theme_plots
-from .network import to_graph
-from .plotting import cjk_font_name, cjk_style, figure_bytes, font_subset_woff2
+from . import network_plots, theme_plots, topic_plots
+from .plotting import cjk_style, figure_bytes, font_subset_woff2
 from .records import canonical
 
 # Chinese headers for the page; the CSVs keep the English names (README schema).
@@ -54,86 +52,6 @@ _CHANGE = [("chars_repaired", "乱码修复"), ("placeholders", "无法恢复（
 
 
 # ------------------------------------------------------------------ figures
-
-
-@cjk_style
-def plot_topic_trends(topics: pd.DataFrame, trends: pd.DataFrame):
-    """Topic shares per year on a true year axis (a gap between 1964 and 1975 stays a gap).
-
-    Examples
-    --------
-    >>> tp = pd.DataFrame({"topic_id": [0, 1], "label": ["协商·民主", "经济·发展"]})
-    >>> tr = pd.DataFrame({"year": [1964, 1964, 1975, 1975], "topic_id": [0, 1, 0, 1], "share": [.6, .4, .3, .7]})
-    >>> ax = plot_topic_trends(tp, tr).axes[0]
-    >>> bool(ax.get_xlim()[1] - ax.get_xlim()[0] > 11)
-    True
-    """
-    if trends is None or trends.empty:
-        return None
-    wide = trends.pivot_table(index="year", columns="topic_id", values="share", fill_value=0).sort_index()
-    labels = dict(zip(topics["topic_id"], topics["label"])) if topics is not None and "label" in topics else {}
-    years = wide.index.astype(int).to_numpy()
-    fig = Figure(figsize=(max(7.0, min(16.0, 0.18 * (years.max() - years.min() + 1) + 6)), 4.5), layout="constrained")
-    ax = fig.subplots()
-    bottom = np.zeros(len(years))
-    cmap = colormaps["tab20"]
-    for i, col in enumerate(wide.columns):
-        v = wide[col].to_numpy(dtype=float)
-        ax.bar(years, v, bottom=bottom, width=0.85, label=f"{col}: {labels.get(col, '')}", color=cmap(i % 20))
-        bottom = bottom + v
-    ax.set_xlim(years.min() - 0.7, years.max() + 0.7)
-    if len(years) <= 12:
-        ax.set_xticks(years, [str(y) for y in years])
-    else:
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylabel("段落占比")
-    ax.set_xlabel("年份（空白 = 语料中没有该年）")
-    ax.set_title("主题随时间的分布（每年段落中各主题所占比例）")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-    return fig
-
-
-@cjk_style
-def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all", max_nodes: int = 50, seed: int = 42):
-    """Draw one period's co-occurrence graph: size = frequency, colour = community.
-
-    Labels of the largest nodes are drawn on a white box, smaller ones are
-    left to the tables below the figure, so labels do not pile up.
-    """
-    g = to_graph(nodes, edges, period)
-    g.remove_nodes_from([n for n, d in g.degree() if d == 0])
-    if g.number_of_nodes() == 0:
-        return None
-    keep = sorted(g.nodes, key=lambda n: (-g.nodes[n]["freq"], n))[:max_nodes]
-    g = g.subgraph(keep).copy()
-    # A dense graph draws as a hairball: show each node's strongest links only.
-    strongest = set()
-    for n in g.nodes:
-        links = sorted(g.edges(n, data="weight"), key=lambda e: (-e[2], e[1]))[:3]
-        strongest.update(tuple(sorted(e[:2])) for e in links)
-    g.remove_edges_from([e for e in list(g.edges) if tuple(sorted(e)) not in strongest])
-    pos = nx.kamada_kawai_layout(g, weight=None) if nx.is_connected(g) else nx.spring_layout(
-        g, seed=seed, k=2.0 / max(1, g.number_of_nodes()) ** 0.5)
-    cmap = colormaps["tab10"]
-    fig = Figure(figsize=(10, 7.5))
-    ax = fig.subplots()
-    nodelist = sorted(g.nodes)
-    top = max(g.nodes[n]["freq"] for n in nodelist)
-    sizes = [60 + 900 * (g.nodes[n]["freq"] / top) ** 0.8 for n in nodelist]  # relative, so any corpus size fits
-    colours = [cmap(int(g.nodes[n].get("community", -1)) % 10) if int(g.nodes[n].get("community", -1)) >= 0
-               else "#999999" for n in nodelist]
-    wmax = max(1, max((w for *_, w in g.edges(data="weight")), default=1))
-    widths = [0.3 + 2.0 * d["weight"] / wmax for *_, d in g.edges(data=True)]
-    nx.draw_networkx_edges(g, pos, ax=ax, width=widths, alpha=0.2, edge_color="#555555")
-    nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodelist, node_size=sizes, node_color=colours, alpha=0.8)
-    labelled = sorted(g.nodes, key=lambda n: (-g.nodes[n]["freq"], n))[:30]
-    nx.draw_networkx_labels(g, pos, labels={n: n for n in labelled}, ax=ax, font_size=9,
-                            font_family=cjk_font_name(),
-                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-    ax.set_title(f"词语共现网络（{period}；节点大小 = 出现段落数，颜色 = 社群；标出最常见的 30 个词）")
-    ax.axis("off")
-    fig.tight_layout()
-    return fig
 
 
 @cjk_style
@@ -163,30 +81,17 @@ def plot_ingest_audit(audit: pd.DataFrame):
     return fig
 
 
-def _network_periods(nodes: pd.DataFrame, limit: int = 6) -> list[str]:
-    """Periods drawn as figures: every one when few, else ``limit`` spread evenly, the last included."""
-    periods = sorted(p for p in nodes["period"].dropna().unique() if p != "all") if not nodes.empty else []
-    if len(periods) <= limit:
-        return periods
-    idx = np.unique(np.linspace(0, len(periods) - 1, limit).round().astype(int))
-    return [periods[i] for i in idx]
-
-
 def make_figures(tables: dict[str, pd.DataFrame], *, seed: int = 42) -> dict:
     """Build every figure the report shows; returns ``{name: Figure}`` (figures that have no data are left out)."""
     empty = pd.DataFrame()
-    nodes, edges = tables.get("network_nodes", empty), tables.get("network_edges", empty)
     figs = {
         "ingest_audit": plot_ingest_audit(tables.get("audit", empty)),
         "theme_trends": theme_plots.plot_theme_trends(tables["theme_years"]),
         "theme_heatmap": theme_plots.plot_theme_heatmap(tables["theme_years"]),
         "theme_cities": theme_plots.plot_theme_cities(tables["theme_groups"]),
-        "topic_trends": plot_topic_trends(tables.get("topics", empty), tables.get("topic_trends", empty)),
+        "topic_trends": topic_plots.plot_topic_trends(tables.get("topics", empty), tables.get("topic_trends", empty), tables.get("topic_eras")),
+        **network_plots.network_figures(tables, seed=seed),  # network_<period>, ego_<theme>, ego_trend_<theme>
     }
-    if not nodes.empty:
-        figs["network_all"] = plot_network(nodes, edges, period="all", seed=seed)
-        for p in _network_periods(nodes):
-            figs[f"network_{p}"] = plot_network(nodes, edges, period=p, seed=seed)
     return {k: v for k, v in figs.items() if v is not None}
 
 
@@ -726,4 +631,4 @@ def build_report(*, run_info: dict, title: str = "", kwic_rows: int = 200, seed:
 
 
 __all__ = ["COLUMN_ZH", "build_report", "corpus_line", "corpus_title", "headline_findings", "make_figures",
-           "plot_ingest_audit", "plot_network", "plot_topic_trends", "render_report", "thin_years"]
+           "plot_ingest_audit", "render_report", "thin_years"]

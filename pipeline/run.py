@@ -34,10 +34,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import io, records
+from . import engine, io, records
 from .cache import Cache, code_hash, library_versions, stage_key
 from .config import Config
-from .errors import ConfigError, SourceError, StrictError
+from .errors import ConfigError, StrictError
 from .stages import PIPELINE, Stage
 
 STAGES = tuple(s.name for s in PIPELINE)
@@ -55,6 +55,13 @@ class RunResult:
     @property
     def report_path(self) -> Path:
         return self.outputs / "report.html"
+
+    def __repr__(self) -> str:
+        # The dataclass repr would print every table (15,000 characters); a notebook wants one line.
+        c = self.manifest.get("counts", {})
+        return (f"<RunResult {self.outputs}: {c.get('documents', '?')} documents "
+                f"({c.get('canonical_documents', '?')} counted), {len(self.tables)} tables, "
+                f"{len(self.skipped)} skipped file(s); pipeline.load(outputs) to explore>")
 
     @property
     def nothing_new(self) -> bool:
@@ -309,30 +316,49 @@ def _params(cfg: Config, stage: Stage) -> dict:
 
 
 def _each_file(stage: Stage, cfg: Config, cache: Cache, code: str, keyed: dict, kwargs: dict, skipped: list, log: Logger):
-    """Map a per-file stage over the corpus, caching each file's result by its bytes."""
+    """Map a per-file stage over the corpus, caching each file's result by its bytes.
+
+    Cached files are read from the cache; the others go to ``engine.map_files``
+    (serial, local worker processes or Dask, per ``cfg.engine``), whose
+    results come back in corpus order, so the tables do not depend on it.
+    """
+    eng = cfg.engine
+    engine.check_engine(eng.kind, eng.workers, eng.file_timeout, eng.scheduler)
     sources = io.corpus_sources(cfg, stage.per_file)
-    files, file_keys, computed = [], [], 0
+    slots: list = []  # per source in order: [key, result] or None when skipped
+    calls, todo = [], []
     for src in _progress(sources, cfg.progress, stage.name):
         try:
             data = io.read_bytes(src.path)
         except OSError as exc:
             skipped.append((src.rel, f"cannot read: {exc.strerror or exc}"))
             log(f"Skipped {src.rel}: cannot read ({exc.strerror or exc}); check the path in the manifest")
+            slots.append(None)
             continue
         ident = {"name": src.rel, "prefix": src.doc_prefix, "hints": list(src.hints), "bytes": hashlib.sha256(data).hexdigest()}
         key = stage_key(stage.name, code, keyed, ident)
-        result = cache.get(stage.name, key)
-        if result is None:
-            try:
-                result = stage.func(src.rel, data, dict(src.hints), doc_prefix=src.doc_prefix, **kwargs)
-            except SourceError as exc:
-                skipped.append((src.rel, exc.reason))
-                log(f"Skipped {src.rel}: {exc.reason}")
-                continue
-            cache.put(stage.name, key, result)
-            computed += 1
-        files.append(result)
-        file_keys.append(key)
+        slots.append([key, cache.get(stage.name, key)])
+        if slots[-1][1] is None:
+            todo.append(len(slots) - 1)
+            calls.append(engine.Call(src.rel, stage.func, (src.rel, data, dict(src.hints)),
+                                     {"doc_prefix": src.doc_prefix, **kwargs}, size=len(data)))
+    outcomes = engine.map_files(calls, kind=eng.kind, workers=eng.workers, scheduler=eng.scheduler,
+                                file_timeout=eng.file_timeout, parallel_min_mb=eng.parallel_min_mb)
+    computed = 0
+    for i, outcome in zip(todo, outcomes, strict=True):
+        if outcome.skipped is not None:
+            skipped.append((outcome.label, outcome.skipped))
+            log(f"Skipped {outcome.label}: {outcome.skipped}")
+            slots[i] = None
+            continue
+        cache.put(stage.name, slots[i][0], outcome.value)
+        slots[i][1] = outcome.value
+        computed += 1
+    # Skips in corpus order, whichever pass found them.
+    order = {s.rel: n for n, s in enumerate(sources)}
+    skipped.sort(key=lambda r: order.get(r[0], -1))
+    files = [s[1] for s in slots if s is not None]
+    file_keys = [s[0] for s in slots if s is not None]
     log(f"{stage.name}: {len(files)} files read ({computed} new or changed), {len(skipped)} skipped")
     errors = pd.DataFrame(skipped, columns=["source_file", "reason"])
     # The errors are part of the result: a changed skip list must change downstream keys.
@@ -366,9 +392,11 @@ def _write_gexf(out: Path, _name: str, values: dict) -> None:
 
     nodes, edges = values["network_nodes"], values["network_edges"]
     for period in sorted(nodes["period"].unique()):
-        buf = _io.BytesIO()
-        nx.write_gexf(to_graph(nodes, edges, period), buf)
-        io.write_bytes(out / "network" / f"cooccurrence_{period}.gexf", buf.getvalue())
+        g = to_graph(nodes, edges, period)
+        for fmt, write in (("gexf", nx.write_gexf), ("graphml", nx.write_graphml)):  # Gephi; Cytoscape
+            buf = _io.BytesIO()
+            write(g, buf)
+            io.write_bytes(out / "network" / f"cooccurrence_{period}.{fmt}", buf.getvalue())
 
 
 def _write_figures(out: Path, name: str, values: dict) -> None:
@@ -397,28 +425,3 @@ def _progress(items, enabled: bool, desc: str):
 def _versions() -> dict[str, str]:
     names = ("cppcc-pipeline", "jieba", "rjieba", "opencc", "scikit-learn", "pandas", "networkx", "matplotlib", "pdfplumber")
     return {"python": platform.python_version(), **library_versions(names)}
-
-
-def load(name: str, outputs: str | Path = "outputs") -> pd.DataFrame:
-    """Load one table of a finished run as a DataFrame, without re-running anything.
-
-    Parameters
-    ----------
-    name : str
-        A table name, e.g. ``documents``, ``theme_years``, ``theme_hits``.
-    outputs : path
-        The run's outputs folder.
-
-    Raises
-    ------
-    OutputError
-        If the run or the table does not exist.
-    """
-    return io.read_table(Path(outputs), name)
-
-
-def paragraphs_for(hits: pd.DataFrame, outputs: str | Path = "outputs") -> pd.DataFrame:
-    """The paragraphs behind a set of rows that carry ``para_id`` (KWIC hits, topic assignments …)."""
-    paras = load("paragraphs", outputs)
-    key = "para_id" if "para_id" in hits.columns else "unit_id"
-    return paras[paras["para_id"].isin(hits[key])].reset_index(drop=True)

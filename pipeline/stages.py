@@ -12,8 +12,8 @@ its cache key), and what it writes.  Adding a stage is adding a row;
 | ingest   | ``ingest.combine_files``     | files                                    | documents, paragraphs, sentences, audit, duplicates |
 | select   | ``selection.select_documents`` | documents                              | documents (+ in_analysis, excluded_reason) |
 | segment  | ``segment.segment_corpus``   | paragraphs + userdict, stopwords         | tokens (Parquet only) |
-| topics   | ``topics.fit_topics``        | tokens, documents                        | topics, topic_assignments, topic_trends |
-| network  | ``network.build_cooccurrence`` | tokens, documents, sentences           | network_nodes, network_edges, GEXF |
+| topics   | ``topics.fit_topics``        | tokens, documents, paragraphs            | topics, topic_assignments, topic_evidence, topic_trends, topic_docs, topic_cities, topic_eras, topic_k, topic_stability, topic_ca, topic_summary |
+| network  | ``network.build_cooccurrence`` | tokens, documents, sentences + themes  | network_* tables, GEXF, GraphML |
 | themes   | ``themes.analyze_themes``    | documents, paragraphs, tokens + themes   | theme_* tables, emerging |
 | report   | ``report.build_report``      | every table, run_info                    | figures, report.html |
 """
@@ -25,7 +25,18 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from . import basedict, network, report, segment, selection, theme_plots, themes, topics
+from . import (
+    basedict,
+    network,
+    network_plots,
+    report,
+    segment,
+    selection,
+    theme_plots,
+    themes,
+    topic_plots,
+    topics,
+)
 from . import ingest as ingest_pkg
 from .ingest import chars, dedupe, metadata, mojibake, readers, textfix
 
@@ -71,8 +82,9 @@ class Stage:
 
 
 _INGEST_CODE = (ingest_pkg, readers, mojibake, chars, textfix, metadata, basedict)
+_NETWORK_TABLES = ("network_nodes", "network_edges", "network_communities", "network_neighbours", "network_periods")
 _TABLES = ("documents", "paragraphs", "sentences", "audit", "duplicates", "ingest_errors", "tokens",
-           "topics", "topic_assignments", "topic_trends", "network_nodes", "network_edges",
+           *topics.TABLES, *_NETWORK_TABLES,
            "theme_hits", "theme_docs", "theme_years", "theme_first", "theme_groups", "emerging")
 
 PIPELINE: tuple[Stage, ...] = (
@@ -84,7 +96,8 @@ PIPELINE: tuple[Stage, ...] = (
     Stage(
         "ingest", ingest_pkg.combine_files, inputs=("files",),
         outputs=tuple(Output(n) for n in ("documents", "paragraphs", "sentences", "audit", "duplicates")),
-        config="ingest", params=("dedupe", "near_dup_threshold", "minhash_perm", "shingle", "seed"),
+        config="ingest", params=("dedupe", "near_dup_threshold", "minhash_perm", "shingle", "seed",
+                                  "dup_across_years", "min_chars", "boilerplate_min_docs"),
         modules=(*_INGEST_CODE, dedupe),
     ),
     Stage(
@@ -100,14 +113,15 @@ PIPELINE: tuple[Stage, ...] = (
                  LexiconFile("stopwords", "stopwords*.txt", segment.parse_stopwords)),
     ),
     Stage(
-        "topics", topics.fit_topics, inputs=("tokens", "documents"),
-        outputs=tuple(Output(n) for n in ("topics", "topic_assignments", "topic_trends")),
+        "topics", topics.fit_topics, inputs=("tokens", "documents", "paragraphs"),
+        outputs=tuple(Output(n) for n in topics.TABLES),
         config="topics", modules=(topics,),
     ),
     Stage(
         "network", network.build_cooccurrence, inputs=("tokens", "documents", "sentences"),
-        outputs=(Output("network_nodes"), Output("network_edges"), Output("network", "gexf")),
+        outputs=(*(Output(n) for n in _NETWORK_TABLES), Output("network", "gexf")),
         config="network", modules=(network,),
+        lexicon=(LexiconFile("themes", "themes.toml", themes.parse_themes),),  # theme terms get neighbour tables
     ),
     Stage(
         "themes", themes.analyze_themes, inputs=("documents", "paragraphs", "tokens"),
@@ -120,6 +134,6 @@ PIPELINE: tuple[Stage, ...] = (
     Stage(
         "report", report.build_report, inputs=(*(t for t in _TABLES if t != "tokens"), "run_info"),
         outputs=(Output("figures", "figures"), Output("report.html", "html")),
-        config="report", modules=(report, theme_plots), cache=False,
+        config="report", modules=(report, theme_plots, topic_plots, network_plots), cache=False,
     ),
 )

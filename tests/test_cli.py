@@ -63,6 +63,21 @@ def test_theme_trace_prints_rates_and_first_appearance(sample_run):
     assert "强省会" in r.stdout
 
 
+def test_corpus_option_repeats_for_several_folders(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        body = "".join(f"第{i}项，围绕第{i}个专题开展协商，形成调研报告{i}篇。\n" for i in range(1, 13))
+        (tmp_path / name / "r.txt").write_text(f"各位委员：\n{body}（2025年1月11日）", encoding="utf-8")
+    r = _run("ingest", "--corpus", str(tmp_path / "a"), "--corpus", str(tmp_path / "b"), "--outputs", str(tmp_path / "o"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Done: 2 documents, 1 counted")
+
+
+def test_trace_takes_the_common_options_after_the_subcommand(tmp_path):
+    r = _run("themes", "trace", "改革开放", "--corpus", str(tmp_path / "nope"), "--outputs", str(tmp_path / "o"))
+    assert r.returncode == 1
+    assert r.stderr == f"Error: Corpus folder {tmp_path / 'nope'} not found. Pass an existing folder with --corpus.\n"
+
 def _small(tmp_path):
     raw = tmp_path / "c" / "raw"
     raw.mkdir(parents=True)

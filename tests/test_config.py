@@ -17,7 +17,7 @@ def test_overrides_return_a_new_value():
     base = Config()
     cfg = base.with_overrides({"topics": {"n_topics": "6"}, "segment": {"pos_keep": "n,vn"}, "cache": "false"})
     assert (cfg.topics.n_topics, cfg.segment.pos_keep, cfg.cache) == (6, ("n", "vn"), False)
-    assert base.topics.n_topics == 8
+    assert base.topics.n_topics == "auto"
 
 
 def test_unknown_key_names_the_key_and_the_known_ones():
@@ -27,6 +27,8 @@ def test_unknown_key_names_the_key_and_the_known_ones():
 
 def test_bad_number_and_bad_toml(tmp_path):
     with pytest.raises(ConfigError, match="must be a number"):
+        Config().with_overrides({"topics": {"min_df": "many"}})
+    with pytest.raises(ConfigError, match='n_topics must be "auto" or a whole number'):
         Config().with_overrides({"topics": {"n_topics": "many"}})
     bad = tmp_path / "bad.toml"
     bad.write_text("[topics\n", encoding="utf-8")

@@ -51,6 +51,10 @@ def test_exact_duplicates_ignore_whitespace():
         "similarity",
         "containment",
         "internal_repeat",
+        "is_compilation",
+        "contained_in",
+        "contained_kind",
+        "contained_share",
     ]
 
 
@@ -134,7 +138,31 @@ def test_errors_and_warnings():
     assert out["dup_group"].isna().all()
     docs = _docs(a=BASE, b=BASE).assign(year=[2024, 2025])
     with pytest.warns(UserWarning, match=r"mixes years \[2024, 2025\]"):
-        find_duplicates(docs)
+        find_duplicates(docs, across_years=True)
+
+
+def test_different_years_never_merge_and_containment_is_reported():
+    head = "\n".join(_PARAS[:5])
+    docs = _docs(a=BASE, b=BASE, c=head).assign(year=[2024, 2025, 2024])
+    out = find_duplicates(docs, min_shingles=10).set_index("doc_id")
+    # a and c (2024) group; b (2025) has the same text but another year: counted, reported.
+    assert out.loc["a", "dup_group"] == out.loc["c", "dup_group"] and pd.isna(out.loc["b", "dup_group"])
+    assert out["is_canonical"].tolist() == [True, True, False]
+    assert (out.loc["a", "contained_in"], out.loc["a", "contained_kind"]) == ("b", "other_year")
+
+
+def test_compilation_is_detected_and_its_parts_are_counted():
+    parts = ["\n".join(_PARAS[:3]), "\n".join(_PARAS[3:6]), "\n".join(_PARAS[6:])]
+    whole = "\n".join(f"{2020 + k}年报告\n{p}" for k, p in enumerate(parts))
+    docs = _docs(y2020=parts[0], y2021=parts[1], y2022=parts[2], all=whole).assign(year=[2020, 2021, 2022, 2022])
+    out = find_duplicates(docs, min_shingles=10).set_index("doc_id")
+    assert out["is_compilation"].tolist() == [False, False, False, True]
+    assert out["is_canonical"].tolist() == [True, True, True, False]
+    assert out["dup_group"].isna().all()  # the 2022 part is not grouped with the compilation
+    assert set(out["contained_in"].dropna()) == {"all"} and set(out["contained_kind"].dropna()) == {"compilation"}
+    # Without its parts in the corpus, a long text is just a document.
+    alone = find_duplicates(docs.iloc[[0, 3]], min_shingles=10).set_index("doc_id")
+    assert not alone["is_compilation"].any()
 
 
 @pytest.mark.skipif(not (SHARED / "gwr-hprc").exists(), reason="../shared/corpora not present")

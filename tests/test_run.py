@@ -87,7 +87,7 @@ def test_second_run_finds_nothing_new_and_leaves_the_outputs(sample_run):
 
 def test_changing_one_param_recomputes_only_downstream(sample_run, tmp_path):
     cfg = sample_run["config"]
-    res = run(cfg.with_overrides({"network": {"min_weight": 3}}))
+    res = run(cfg.with_overrides({"network": {"min_count": 3}}))
     states = {k: v.get("state") for k, v in res.manifest["stages"].items() if "state" in v}
     assert states == {"read": "cached", "ingest": "cached", "select": "cached", "segment": "cached", "topics": "cached",
                       "network": "computed", "themes": "cached", "report": "rendered"}

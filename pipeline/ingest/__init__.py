@@ -26,13 +26,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import PurePosixPath
+from warnings import warn
 
 import pandas as pd
 
-from ..errors import EmptyResultError
+from ..errors import EmptyResultError, SourceError
 from ..records import conform
 from . import metadata, readers, textfix
-from .dedupe import find_duplicates, find_internal_repeats
+from .dedupe import find_boilerplate, find_duplicates, find_internal_repeats
 
 
 def ingest_file(
@@ -88,9 +89,13 @@ def ingest_file(
     raws = readers.read_source(name, data)
     id_field = fields.get("map", {}).get("id")
     missing = _missing_fields(raws, fields)
+    if rows and raws[0].source_row is None:
+        raise SourceError(name, f"the manifest names rows of it ({', '.join(sorted(rows))}) but it is not a table "
+                                "(CSV/TSV/JSONL): list it without #row")
+    found: set[str] = set()
     for raw in raws:
         doc_id = stem if raw.source_row is None else f"{stem}#{raw.source_row}"
-        row_hints = _row_hints(raw, rows, id_field)
+        row_hints = _row_hints(raw, rows, id_field, found)
         if rows_only and row_hints is None:
             continue  # the manifest lists some rows of this file, not this one
         clean = textfix.clean_document(raw.text, to_simplified=to_simplified, reflow=reflow)
@@ -166,6 +171,13 @@ def ingest_file(
                 "warnings": "; ".join(warnings),
             }
         )
+    if set(rows) - found:
+        lost = ", ".join(sorted(set(rows) - found))
+        hint = "" if id_field else " (to name rows by a field, set ingest.fields.id)"
+        if audits:
+            audits[0]["warnings"] = "; ".join(filter(None, [audits[0]["warnings"], f"manifest rows not in the file: {lost}{hint}"]))
+        else:
+            raise SourceError(name, f"none of the rows the manifest names ({lost}) is in the file{hint}")
     return {
         "documents": conform(pd.DataFrame(docs), "documents"),
         "paragraphs": conform(pd.DataFrame(paras), "paragraphs"),
@@ -178,14 +190,15 @@ def ingest_file(
 _TEXT_FIELDS = ("title", "organisation", "city", "speaker")
 
 
-def _row_hints(raw: readers.RawDoc, rows: Mapping[str, Mapping[str, str]], id_field: str | None) -> dict | None:
+def _row_hints(raw: readers.RawDoc, rows: Mapping[str, Mapping[str, str]], id_field: str | None,
+               found: set[str]) -> dict | None:
     """The manifest cells of this row (``file#4`` or ``file#<id>``), or None when no row names it."""
     if raw.source_row is None or not rows:
         return None
-    if str(raw.source_row) in rows:
-        return dict(rows[str(raw.source_row)])
-    if id_field and raw.meta.get(id_field) in rows:
-        return dict(rows[raw.meta[id_field]])
+    for key in (str(raw.source_row), raw.meta.get(id_field) if id_field else None):
+        if key is not None and key in rows:
+            found.add(key)
+            return dict(rows[key])
     return None
 
 
@@ -246,8 +259,11 @@ def combine_files(
     minhash_perm: int = 128,
     shingle: int = 5,
     seed: int = 1,
+    dup_across_years: bool = False,
+    min_chars: int = 200,
+    boilerplate_min_docs: int = 2,
 ) -> dict[str, pd.DataFrame]:
-    """Join per-file tables, find duplicates and internal repeats.
+    """Join per-file tables, find duplicates, compilations and internal repeats.
 
     Parameters
     ----------
@@ -257,6 +273,17 @@ def combine_files(
         Group duplicates and count repeated passages once.
     near_dup_threshold, minhash_perm, shingle, seed
         Near-duplicate detection (``dedupe.find_duplicates``).
+    dup_across_years : bool
+        Let a duplicate group join documents of different years (off: such
+        pairs and containments are reported in ``duplicates``, both counted).
+    min_chars : int
+        Documents shorter than this (after boilerplate and repeats are
+        removed) get ``is_stub`` and are not counted (``records.canonical``);
+        0 turns this off.
+    boilerplate_min_docs : int
+        Head/tail paragraphs recurring in this many documents of one source
+        are boilerplate (``dedupe.find_boilerplate``): moved to
+        ``source_meta["boilerplate"]``, never counted; 0 turns this off.
 
     Returns
     -------
@@ -279,18 +306,19 @@ def combine_files(
     if docs["doc_id"].duplicated().any():
         dup = docs.loc[docs["doc_id"].duplicated(), "doc_id"].iloc[0]
         raise ValueError(f"duplicate doc_id {dup}: give each file a unique doc_prefix (io.list_sources)")  # a bug, not a user error
+    docs, paras, audit = _drop_boilerplate(docs, paras, audit, min_docs=boilerplate_min_docs)
     paras = _mark_internal_repeats(docs, paras)
     repeat_chars = paras[paras["is_repeat"]].groupby("doc_id")["n_chars"].sum()
     if dedupe and len(repeat_chars):
         # Count a passage the text repeats once: drop the repeating paragraphs
         # (the audit says how much), keep the ids of the rest unchanged.
-        paras = paras[~paras["is_repeat"]].copy()
-        paras["start"] = paras.groupby("doc_id")["n_chars"].transform(lambda s: (s + 1).cumsum() - (s + 1))
-        texts = paras.groupby("doc_id")["text"].agg("\n".join)
-        hit = docs["doc_id"].isin(repeat_chars.index)
-        docs.loc[hit, "text"] = docs.loc[hit, "doc_id"].map(texts)
-        docs.loc[hit, "n_chars"] = docs.loc[hit, "doc_id"].map(paras.groupby("doc_id")["n_chars"].sum())
-        docs.loc[hit, "n_paragraphs"] = docs.loc[hit, "doc_id"].map(paras.groupby("doc_id").size())
+        docs, paras = _drop_paragraphs(docs, paras, paras["is_repeat"])
+    docs["is_stub"] = docs["n_chars"] < min_chars if min_chars > 0 else False
+    stub = docs["is_stub"].to_numpy()
+    if stub.any():
+        note = f"stub: fewer than {min_chars} characters (ingest.min_chars); kept and listed, not counted"
+        hit = audit["doc_id"].isin(docs.loc[stub, "doc_id"])
+        audit.loc[hit, "warnings"] = [w + "; " + note if w else note for w in audit.loc[hit, "warnings"]]
 
     if dedupe and len(docs) > 1:
         dup = find_duplicates(
@@ -299,19 +327,31 @@ def combine_files(
             num_perm=minhash_perm,
             shingle=shingle,
             seed=seed,
+            across_years=dup_across_years,
         )
-        docs = docs.drop(columns=["dup_group", "dup_kind", "is_canonical", "similarity"]).merge(
-            dup[["doc_id", "dup_group", "dup_kind", "is_canonical", "similarity"]], on="doc_id", how="left"
-        )
+        cols = ["dup_group", "dup_kind", "is_canonical", "similarity", "is_compilation", "contained_in"]
+        docs = docs.drop(columns=cols).merge(dup[["doc_id", *cols, "contained_kind", "contained_share"]], on="doc_id", how="left")
+        contained = _containment_rows(docs)
+        comp = docs["is_compilation"].fillna(False).astype(bool)
+        docs.loc[comp, "dup_kind"] = "compilation"
+        docs.loc[comp, "dup_group"] = docs.loc[comp, "doc_id"].map(contained.drop_duplicates("doc_id").set_index("doc_id")["dup_group"])
+        audit = _warn_containment(docs, audit)
+    else:
+        contained = None
     docs["is_canonical"] = docs["is_canonical"].fillna(True).astype(bool)
+    docs["is_compilation"] = docs["is_compilation"].fillna(False).astype(bool)
     docs["repeat_chars"] = docs["doc_id"].map(repeat_chars).fillna(0).astype(int)
+    docs = docs.drop(columns=["contained_kind", "contained_share"], errors="ignore")
     audit = audit.drop(columns=["dup_group"]).merge(docs[["doc_id", "dup_group"]], on="doc_id", how="left")
     has_repeat = audit["doc_id"].map(repeat_chars).fillna(0) > 0
     audit.loc[has_repeat, "warnings"] = audit.loc[has_repeat].apply(
         lambda r: "; ".join(filter(None, [r["warnings"], f"internal repeat: {int(repeat_chars[r['doc_id']])} chars counted once"])),
         axis=1,
     )
-    duplicates = docs.loc[docs["dup_group"].notna(), ["dup_group", "dup_kind", "doc_id", "source_file", "year", "n_chars", "is_canonical", "similarity"]]
+    dup_cols = ["dup_group", "dup_kind", "doc_id", "source_file", "year", "n_chars", "is_canonical", "similarity"]
+    duplicates = docs.loc[docs["dup_group"].notna() & ~docs["is_compilation"], dup_cols]
+    if contained is not None and len(contained):
+        duplicates = pd.concat([duplicates, contained[dup_cols]], ignore_index=True)
     return {
         "documents": conform(docs, "documents"),
         "paragraphs": conform(paras, "paragraphs"),
@@ -319,6 +359,95 @@ def combine_files(
         "audit": conform(audit, "audit"),
         "duplicates": duplicates.sort_values(["dup_group", "is_canonical", "doc_id"], ascending=[True, False, True]).reset_index(drop=True),
     }
+
+
+def _drop_paragraphs(docs: pd.DataFrame, paras: pd.DataFrame, drop: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Remove paragraphs, keep the ids of the rest, and recompute offsets and document text."""
+    hit = docs["doc_id"].isin(paras.loc[drop, "doc_id"])
+    paras = paras[~drop].copy()
+    paras["start"] = paras.groupby("doc_id")["n_chars"].transform(lambda s: (s + 1).cumsum() - (s + 1))
+    grouped = paras.groupby("doc_id")
+    docs.loc[hit, "text"] = docs.loc[hit, "doc_id"].map(grouped["text"].agg("\n".join)).fillna("")
+    docs.loc[hit, "n_chars"] = docs.loc[hit, "doc_id"].map(grouped["n_chars"].sum()).fillna(0)
+    docs.loc[hit, "n_paragraphs"] = docs.loc[hit, "doc_id"].map(grouped.size()).fillna(0)
+    return docs, paras
+
+
+def _drop_boilerplate(docs: pd.DataFrame, paras: pd.DataFrame, audit: pd.DataFrame, *, min_docs: int):
+    """Move recurring source boilerplate (licence footers, site notices) out of the text into source_meta."""
+    # A source is one tabular file (its rows), else the folder of the file.
+    sources = {
+        d: (f if not pd.isna(r) else str(PurePosixPath(f).parent))
+        for d, f, r in zip(docs["doc_id"], docs["source_file"], docs["source_row"], strict=True)
+    }
+    flags = find_boilerplate(paras, sources, min_docs=min_docs)
+    if not flags.any():
+        return docs, paras, audit
+    moved = paras[flags].groupby("doc_id")["text"].agg(list)
+    docs = docs.copy()
+    hit = docs["doc_id"].isin(moved.index)
+    docs.loc[hit, "source_meta"] = [
+        json.dumps({**json.loads(m or "{}"), "boilerplate": "；".join(moved[d])}, ensure_ascii=False, sort_keys=True)
+        for m, d in zip(docs.loc[hit, "source_meta"], docs.loc[hit, "doc_id"], strict=True)
+    ]
+    chars = paras[flags].groupby("doc_id")["n_chars"].sum()
+    audit = audit.copy()
+    ahit = audit["doc_id"].isin(chars.index)
+    audit.loc[ahit, "artefacts_removed"] = audit.loc[ahit, "artefacts_removed"] + audit.loc[ahit, "doc_id"].map(chars)
+    audit.loc[ahit, "chars_out"] = audit.loc[ahit, "chars_out"] - audit.loc[ahit, "doc_id"].map(chars)
+    docs, paras = _drop_paragraphs(docs, paras, flags)
+    return docs, paras, audit
+
+
+def _containment_rows(docs: pd.DataFrame) -> pd.DataFrame:
+    """``duplicates`` rows for documents held by a compilation or by a document of another year.
+
+    One group per holder (``in-0000`` …): the holder (``compilation`` or
+    ``container``) and each document it holds (``contained``, or
+    ``other_year``), with the share of the document found in the holder.
+    """
+    held = docs[docs["contained_in"].notna()]
+    rows = []
+    for g, (holder, part) in enumerate(sorted(held.groupby("contained_in"), key=lambda kv: kv[0])):
+        h = docs[docs["doc_id"] == holder].iloc[0]
+        label = f"in-{g:04d}"
+        rows.append({**h.to_dict(), "dup_group": label, "similarity": 1.0,
+                     "dup_kind": "compilation" if bool(h["is_compilation"]) else "container"})
+        for r in part.itertuples(index=False):
+            rows.append({**r._asdict(), "dup_group": label, "similarity": r.contained_share,
+                         "dup_kind": "contained" if r.contained_kind == "compilation" else "other_year"})
+    cols = [*docs.columns]
+    return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
+
+
+def _warn_containment(docs: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
+    """One audit warning (and one printed line) per compilation and per cross-year containment."""
+    notes: dict[str, str] = {}
+    for holder, part in docs[docs["contained_in"].notna()].groupby("contained_in"):
+        comp = part["contained_kind"].eq("compilation").all()
+        ids = ", ".join(part["doc_id"].head(5)) + (" …" if len(part) > 5 else "")
+        if comp:
+            notes[holder] = (f"compilation: holds {len(part)} other documents of the corpus ({ids}); "
+                             "they are counted and this file is not")
+            # Parts that are copies of each other cover the same text: count each group once.
+            key = part["dup_group"].fillna(part["doc_id"])
+            covered = part.assign(key=key).groupby("key")["n_chars"].max().sum()
+            total = int(docs.loc[docs["doc_id"] == holder, "n_chars"].iloc[0])
+            if covered < 0.9 * total:
+                warn(f"{holder}: about {total - covered:,} of its {total:,} characters are in no other document and are "
+                     "not counted. Split it into one file per document (or list its parts in a manifest).", stacklevel=3)
+                notes[holder] += f"; about {total - covered:,} characters are in no other document"
+            warn(f"{holder} is a compilation of {len(part)} documents of the corpus ({ids}): they are counted, it is not. "
+                 "Leave it out (or list only the single documents in a manifest) to silence this.", stacklevel=3)
+        for r in part.itertuples(index=False):
+            if r.contained_kind == "other_year":
+                notes[r.doc_id] = (f"{r.contained_share:.0%} of this text is in {holder}, dated another year; "
+                                   "both are counted: check their dates")
+    hit = audit["doc_id"].isin(notes)
+    audit.loc[hit, "warnings"] = [
+        "; ".join(filter(None, [w, notes[d]])) for w, d in zip(audit.loc[hit, "warnings"], audit.loc[hit, "doc_id"], strict=True)
+    ]
+    return audit
 
 
 def _mark_internal_repeats(docs: pd.DataFrame, paras: pd.DataFrame) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -205,6 +205,68 @@ def find_internal_repeats(text: str, *, min_len: int = 200) -> list[tuple[int, i
     ]
 
 
+# Words of licence footers and site notices.  A recurring head or tail paragraph
+# is boilerplate when it has one of them, or when it recurs in most documents of
+# its source; the opening formula of a report (现在，我代表国务院…) recurs too but
+# in a minority of documents and with none of these words, so it stays text.
+_NOTICE_RE = re.compile(
+    r"公有领域|版权|著作权|转载|免责|本站|本网|网站|许可协议|授权|copyright|public domain|all rights reserved",
+    re.I,
+)
+
+
+def find_boilerplate(paragraphs: pd.DataFrame, sources: Mapping[str, str], *, min_docs: int = 3,
+                     edge: int = 2, min_chars: int = 20) -> pd.Series:
+    """Flag recurring source boilerplate: licence footers and site notices.
+
+    A paragraph is boilerplate when the same text (whitespace ignored) is
+    among the first or last ``edge`` paragraphs of at least ``min_docs``
+    documents of one source (a folder, or one tabular file), is at least
+    ``min_chars`` long, and either carries a notice word (公有领域, 版权,
+    转载 …) or recurs in at least half of the documents of a source that
+    has six or more.
+
+    Parameters
+    ----------
+    paragraphs : DataFrame
+        ``doc_id``, ``para_index``, ``text`` (the ``paragraphs`` table).
+    sources : mapping
+        ``doc_id`` → source key (e.g. the folder of its file).
+    min_docs, edge, min_chars : int
+        See above; ``min_docs`` 0 turns detection off.
+
+    Returns
+    -------
+    Series of bool
+        Aligned with ``paragraphs``: True for a boilerplate paragraph.
+
+    Examples
+    --------
+    >>> foot = "这部作品在1931年1月1日以前发表，在美国属于公有领域。"
+    >>> paras = pd.DataFrame({"doc_id": ["a", "a", "b", "b"], "para_index": [0, 1, 0, 1],
+    ...                       "text": ["一年来，工作取得新进展。", foot, "过去一年，成绩来之不易。", foot]})
+    >>> find_boilerplate(paras, {"a": "wiki", "b": "wiki"}, min_docs=2).tolist()
+    [False, True, False, True]
+    """
+    flags = pd.Series(False, index=paragraphs.index)
+    if min_docs <= 0 or paragraphs.empty:
+        return flags
+    last = paragraphs.groupby("doc_id")["para_index"].transform("max")
+    near_edge = (paragraphs["para_index"] < edge) | (paragraphs["para_index"] > last - edge)
+    cand = paragraphs[near_edge & (paragraphs["text"].str.len() >= min_chars)]
+    if cand.empty:
+        return flags
+    key = cand["text"].str.replace(r"\s+", "", regex=True)
+    src = cand["doc_id"].map(sources)
+    n_docs = pd.Series(sources).value_counts()
+    table = pd.DataFrame({"src": src, "key": key, "doc_id": cand["doc_id"]})
+    spread = table.groupby(["src", "key"])["doc_id"].transform("nunique")
+    notice = key.str.contains(_NOTICE_RE)
+    most = (spread >= 0.5 * src.map(n_docs)) & (src.map(n_docs) >= 6)
+    flags.loc[cand.index] = ((spread >= min_docs) & (notice | most)).to_numpy()
+    return flags
+
+
 def _repeat_share(text: str, min_len: int) -> float:
     compact_len = len(_compact(text))
     if not compact_len:
@@ -225,8 +287,10 @@ def find_duplicates(
     containment: float = 0.9,
     min_shingles: int = 50,
     repeat_min_len: int = 200,
+    across_years: bool = False,
+    compilation_cover: float = 0.5,
 ) -> pd.DataFrame:
-    """Group exact and near-duplicate documents.
+    """Group exact and near-duplicate documents, and find compilations.
 
     Parameters
     ----------
@@ -249,6 +313,17 @@ def find_duplicates(
         so a one-line text is never "contained" in a report.
     repeat_min_len : int
         ``min_len`` of ``find_internal_repeats`` for the ``internal_repeat`` column.
+    across_years : bool
+        Let a group join documents of different known years.  Off by default:
+        two reports of different years are different documents however alike,
+        so such a pair (or a copy of one year contained in a text of another)
+        is reported in ``contained_in`` and both stay counted.
+    compilation_cover : float
+        A document that contains (at ``containment``) at least two documents
+        that are not duplicates of each other, and whose contained parts make
+        up at least this share of its length, is a *compilation* (e.g. one
+        file holding every yearly report): its parts are grouped without it
+        and it is not canonical, so each text is counted once, in its part.
 
     Returns
     -------
@@ -264,7 +339,11 @@ def find_duplicates(
         doc_id; True for unique documents); ``similarity`` and ``containment``
         (exact shingle Jaccard and containment to the canonical member, 1.0 for
         the canonical, ``NaN`` when unique); ``internal_repeat`` (share of the
-        compact text that repeats an earlier part of the same text).
+        compact text that repeats an earlier part of the same text);
+        ``is_compilation``; ``contained_in`` (the compilation that holds the
+        document, or the document of another year that holds it; ``<NA>``
+        otherwise) with ``contained_kind`` (``compilation`` or ``other_year``)
+        and ``contained_share`` (containment of the document in it).
 
     Raises
     ------
@@ -300,41 +379,117 @@ def find_duplicates(
             stacklevel=2,
         )
 
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(ids)))
-    # Exact duplicates: same compact text.
-    by_hash: dict[str, int] = {}
+    n = len(ids)
+    years = _years(docs, n)
+
+    def same_year(i: int, j: int) -> bool:
+        return across_years or years[i] is None or years[j] is None or years[i] == years[j]
+
+    # Exact duplicates (same compact text) and near duplicates (candidates from
+    # LSH, verified on the exact sets); pairs of different years are kept apart.
+    links: list[tuple[int, int]] = []
+    other_year: dict[int, tuple[float, str, int]] = {}  # doc -> best (−share, id, doc of another year holding it)
+    by_hash: dict[str, list[int]] = {}
     digests = [hashlib.sha1(c.encode("utf-8")).hexdigest() for c in compacts]
     for i, d in enumerate(digests):
-        if not compacts[i]:
-            continue
-        if d in by_hash:
-            graph.add_edge(by_hash[d], i)
-        else:
-            by_hash[d] = i
-
-    # Near duplicates: candidates from LSH, verified on the exact sets.
-    live = [i for i in range(len(ids)) if len(sets[i]) and by_hash.get(digests[i]) == i]
+        if compacts[i]:
+            by_hash.setdefault(d, []).append(i)
+    for members in by_hash.values():
+        for j in members[1:]:
+            links.append((members[0], j))
+    live = [members[0] for members in by_hash.values() if len(sets[members[0]])]
     pairs = _candidates(
         live, sets, threshold=threshold, containment=containment, num_perm=num_perm, seed=seed
     )
-    best_container: dict[int, tuple[float, str, int]] = {}
+    contains: dict[int, dict[int, float]] = {}  # big -> {small: containment}
     for i, j in sorted(pairs):
         jac, con = _overlap(sets[i], sets[j])
-        if jac >= threshold:
-            graph.add_edge(i, j)
-            continue
         small, big = (i, j) if (len(sets[i]), ids[i]) < (len(sets[j]), ids[j]) else (j, i)
-        if con >= containment and len(sets[small]) >= min_shingles:
-            key = (-con, ids[big], big)
-            if small not in best_container or key < best_container[small]:
-                best_container[small] = key
+        if jac >= threshold:
+            links.append((i, j))
+        elif con >= containment and len(sets[small]) >= min_shingles:
+            contains.setdefault(big, {})[small] = con
+    # Exact copies share one entry in ``live``: spread links to all copies.
+    copies = {m[0]: m[1:] for m in by_hash.values() if len(m) > 1}
+    for parts in contains.values():
+        for small in list(parts):
+            for j in copies.get(small, ()):
+                parts[j] = parts[small]
+    for big in list(contains):
+        for j in copies.get(big, ()):
+            contains[j] = dict(contains[big])
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    for i, j in links:
+        if same_year(i, j):
+            graph.add_edge(i, j)
+        else:
+            small, big = (i, j) if (len(compacts[i]), ids[i]) < (len(compacts[j]), ids[j]) else (j, i)
+            _keep_best(other_year, small, 1.0 if digests[i] == digests[j] else _overlap(sets[i], sets[j])[1], ids[big], big)
+
+    compilations = _compilations(contains, graph, compacts, compilation_cover)
+    graph.remove_edges_from([e for c in compilations for e in list(graph.edges(c))])
+    in_compilation: dict[int, tuple[float, str, int]] = {}
+    best_container: dict[int, tuple[float, str, int]] = {}
+    for big, parts in contains.items():
+        for small, con in parts.items():
+            if small in compilations:
+                continue
+            if big in compilations:
+                _keep_best(in_compilation, small, con, ids[big], big)
+            elif same_year(small, big):
+                _keep_best(best_container, small, con, ids[big], big)
+            else:
+                _keep_best(other_year, small, con, ids[big], big)
     # Containment links are added after the Jaccard components exist, one per
     # contained document, so they cannot bridge two unrelated groups.
     for small, (_, _, big) in best_container.items():
         graph.add_edge(small, big)
 
-    return _table(ids, texts, compacts, digests, sets, repeat, graph, docs)
+    table = _table(ids, texts, compacts, digests, sets, repeat, graph, docs)
+    table["is_compilation"] = pd.array([i in compilations for i in range(n)], dtype="boolean")
+    table.loc[list(compilations), "is_canonical"] = False
+    holder = pd.Series(pd.NA, index=range(n), dtype="string")
+    kind = pd.Series(pd.NA, index=range(n), dtype="string")
+    share = np.full(n, np.nan)
+    for source, label in ((other_year, "other_year"), (in_compilation, "compilation")):  # a compilation wins
+        for small, (neg, _, big) in source.items():
+            holder[small], kind[small], share[small] = ids[big], label, -neg
+    table["contained_in"] = holder.values
+    table["contained_kind"] = kind.values
+    table["contained_share"] = share
+    return table
+
+
+def _years(docs: pd.DataFrame, n: int) -> list[int | None]:
+    if "year" not in docs.columns:
+        return [None] * n
+    return [None if y is None or pd.isna(y) else int(y) for y in docs["year"]]
+
+
+def _keep_best(best: dict[int, tuple[float, str, int]], small: int, con: float, big_id: str, big: int) -> None:
+    key = (-con, big_id, big)
+    if small not in best or key < best[small]:
+        best[small] = key
+
+
+def _compilations(
+    contains: dict[int, dict[int, float]], graph: nx.Graph, compacts: list[str], cover: float
+) -> set[int]:
+    """Documents holding at least two documents that are not duplicates of each
+    other, whose parts make up at least ``cover`` of their length."""
+    comp_of = {i: k for k, c in enumerate(nx.connected_components(graph)) for i in c}
+    found = set()
+    for big, parts in contains.items():
+        own = comp_of[big]
+        by_comp: dict[int, int] = {}
+        for small in parts:
+            if comp_of[small] != own:
+                by_comp[comp_of[small]] = max(by_comp.get(comp_of[small], 0), len(compacts[small]))
+        if len(by_comp) >= 2 and sum(by_comp.values()) >= cover * len(compacts[big]):
+            found.add(big)
+    return found
 
 
 def _validate(

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import importlib.metadata
 import importlib.resources
 import math
 import re
@@ -51,9 +52,11 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import ftfy
 
+from ..modelcache import cached_model
 from .chars import to_simplified
 
 __all__ = [
@@ -140,6 +143,14 @@ def char_model() -> CharModel:
     >>> m.unigram["的"] > m.unigram["钡"]
     True
     """
+    # Built once per machine and kept on disk, keyed by dict.txt and this file (issue 9).
+    dict_txt = importlib.resources.files("jieba").joinpath("dict.txt")
+    # OpenCC gives the t2s table, so its version is part of the name.
+    opencc = importlib.metadata.version("opencc")
+    return cached_model(f"char_model-opencc{opencc}", _build_char_model, Path(str(dict_txt)), Path(to_simplified.__code__.co_filename))
+
+
+def _build_char_model() -> CharModel:
     unigram: Counter[str] = Counter()
     start: Counter[str] = Counter()
     end: Counter[str] = Counter()
@@ -816,6 +827,37 @@ def _rephase_line(line: str, scorer: _Scorer, repairs: Counter[str]) -> str:
     return "".join(out)
 
 
+# Clean-text gate (issue 9): most lines of a clean corpus are made only of common
+# Simplified characters, ASCII and everyday punctuation.  Every route's output
+# holds characters outside that set (kana, box drawing, Latin-1, rare or
+# Traditional characters, lost-byte marks), so such a line cannot be
+# damaged and skips the scorer.  Short lines always go to the routes, where
+# a few common-looking characters could still be mojibake (涓枃 for 中文).
+_GATE_MIN_FREQ = 100  # dictionary frequency of the rarest character a clean line may hold
+_GATE_MIN_CHARS = 8
+_GATE_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】—…·「」『』〔〕［］％＋－／．\u3000０-９"
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_line() -> re.Pattern[str]:
+    model = char_model()
+    common = sorted(c for c, n in model.unigram.items() if n >= _GATE_MIN_FREQ and _is_han(c) and c not in model.t2s)
+    return re.compile("[\t -~" + _GATE_PUNCT + "".join(common) + "]*")
+
+
+def _needs_repair(line: str) -> bool:
+    """Cheap gate: False when no route could change ``line`` (ASCII, or long and plainly clean).
+
+    Examples
+    --------
+    >>> _needs_repair("发展全过程人民民主，推进协商民主广泛多层制度化发展。"), _needs_repair("鏀垮崗宸ヤ綔鎶ュ憡鍗佸洓")
+    (False, True)
+    """
+    if line.isascii():
+        return False
+    return len(line) < _GATE_MIN_CHARS or not _plain_line().fullmatch(line) or _MARKER.search(line) is not None
+
+
 def repair_mojibake(text: str) -> MojibakeRepair:
     """Repair encoding damage (mojibake) in one decoded string.
 
@@ -847,10 +889,10 @@ def repair_mojibake(text: str) -> MojibakeRepair:
     # Whole-run routes are judged by the dictionary model alone: a cache of
     # this document would make its own mojibake look familiar.
     plain = _scorer(model, "")
-    lines = [line if line.isascii() else _undo_layers(line, plain, repairs) for line in text.split("\n")]
+    lines = [_undo_layers(line, plain, repairs) if _needs_repair(line) else line for line in text.split("\n")]
     # Lost bytes are guessed towards the document's vocabulary, read from
     # the text as repaired so far minus the stretches that look damaged.
-    marked = [i for i, line in enumerate(lines) if not line.isascii() and _MARKER.search(line)]
+    marked = [i for i, line in enumerate(lines) if _needs_repair(line) and _MARKER.search(line)]
     if marked:  # building the document's bigrams is most of the cost on clean text
         cached = _scorer(model, "\n".join(lines))
         for i in marked:
