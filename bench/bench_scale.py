@@ -325,16 +325,21 @@ def main(argv: list[str] | None = None) -> dict:
                   f"+1 report {row['refresh']['add_one_s']} s", flush=True)
         row["load_after"] = round(os.getloadavg()[0], 2)
         rows.append(row)
+        result = _write(a, rows, extra)  # after every size, so a long run keeps what it measured
+    if not a.no_jieba:
+        print("\n" + markdown(rows, result["exponent"]))
+    print(f"Wrote {a.workdir / 'bench_scale.json'} and bench_scale.md")
+    return result
+
+
+def _write(a: argparse.Namespace, rows: list[dict], extra: list[str]) -> dict:
     exp = exponent(rows)
     result = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
               "args": extra, "seed": a.seed, "rows": rows, "exponent": exp}
     a.workdir.mkdir(parents=True, exist_ok=True)
     (a.workdir / "bench_scale.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), "utf-8")
     if not a.no_jieba:
-        table = markdown(rows, exp)
-        (a.workdir / "bench_scale.md").write_text(table, "utf-8")
-        print("\n" + table)
-    print(f"Wrote {a.workdir / 'bench_scale.json'}")
+        (a.workdir / "bench_scale.md").write_text(markdown(rows, exp), "utf-8")
     return result
 
 
