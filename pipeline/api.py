@@ -26,7 +26,7 @@ from .records import SCHEMAS, canonical
 from .run import _SavedTables
 from .run import run as _run_chain
 
-FIGURES = ("theme_trends", "theme_heatmap", "theme_cities", "topic_trends", "network", "ingest_audit")
+FIGURES = ("theme_trends", "theme_heatmap", "theme_cities", "topic_trends", "network", "ego", "ingest_audit")
 
 
 # Error messages are written for the command line; a notebook user passes keywords instead.
@@ -215,8 +215,8 @@ class Analysis:
     def figure(self, name: str, **kwargs):
         """One of the report's figures, built from this run's tables (shows inline in Jupyter).
 
-        ``name`` is one of ``FIGURES``; ``theme_trends`` takes ``themes=[…]``
-        and ``network`` takes ``period=…``.
+        ``name`` is one of ``FIGURES``; ``theme_trends`` takes ``themes=[…]``,
+        ``network`` takes ``period=…`` and ``ego`` takes ``theme=…``.
 
         Examples
         --------
@@ -224,18 +224,21 @@ class Analysis:
         >>> fig.axes[0].get_title()[:4], callable(fig._repr_png_)
         ('主题趋势', True)
         """
-        from . import report, theme_plots
+        from . import network_plots, report, theme_plots, topic_plots
 
         if name not in FIGURES:
             raise ConfigError(f"Unknown figure name={name!r}. Choose one of: {', '.join(FIGURES)}.")
         if name == "network":
             self.network(kwargs.get("period", "all"))  # validates period= with a clear message
-            return report.plot_network(self["network_nodes"], self["network_edges"], **kwargs)
+            return network_plots.plot_network(self["network_nodes"], self["network_edges"],
+                                              communities=self._tables.get("network_communities"), **kwargs)
         make = {
             "theme_trends": lambda: theme_plots.plot_theme_trends(self["theme_years"], **kwargs),
             "theme_heatmap": lambda: theme_plots.plot_theme_heatmap(self["theme_years"]),
             "theme_cities": lambda: theme_plots.plot_theme_cities(self["theme_groups"]),
-            "topic_trends": lambda: report.plot_topic_trends(self["topics"], self["topic_trends"]),
+            "topic_trends": lambda: topic_plots.plot_topic_trends(self["topics"], self["topic_trends"],
+                                                                  self._tables.get("topic_eras")),
+            "ego": lambda: network_plots.plot_ego(self["network_neighbours"], **kwargs),
             "ingest_audit": lambda: report.plot_ingest_audit(self["audit"]),
         }
         fig = make[name]()

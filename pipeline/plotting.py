@@ -141,3 +141,27 @@ def figure_bytes(fig, fmt: str) -> bytes:
     with matplotlib.rc_context(_rc()):
         fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
     return buf.getvalue()
+
+
+def compact_png(png: bytes, colors: int = 128) -> bytes:
+    """The same PNG with a 128-colour palette: a third of the bytes, for embedding in the HTML page.
+
+    Figures are flat colours plus anti-aliased edges, so a palette loses
+    nothing a reader sees; ``figures/*.png`` keep the full-colour original.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(); _ = fig.subplots().plot([1, 2, 3])
+    >>> full = figure_bytes(fig, "png"); small = compact_png(full)
+    >>> small[:4] == b"\\x89PNG" and len(small) < len(full)
+    True
+    """
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    out = io.BytesIO()
+    img.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(out, "PNG")
+    return out.getvalue()

@@ -202,7 +202,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
     "topic_k": _cols(
         ("k", "Int64", "Number of topics tried."),
-        ("criterion", "string", "`npmi_x_diversity`: topic quality as in Dieng et al. (2020), `npmi` × `diversity` (fits with 3 k-means restarts)."),
+        ("criterion", "string", "`npmi_x_diversity`: topic quality as in Dieng et al. (2020), `npmi` × `diversity` (fits with 3 k-means restarts, on a seeded sample of 6,000 units when there are more)."),
         ("value", "float64", "Criterion value (higher is better)."),
         ("npmi", "float64", "NPMI coherence of each topic's top 10 c-TF-IDF terms over unit co-occurrence, averaged with topic sizes as weights."),
         ("diversity", "float64", "Share of distinct words among all topics' top 10 terms (1 = no topic repeats another's words)."),
@@ -277,7 +277,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ("count", "Int64", "Windows holding both terms."),
         ("npmi", "float64", "Normalised PMI."),
         ("jaccard", "float64", "Jaccard coefficient."),
-        ("p_value", "float64", "One-sided binomial p-value (its BH-adjusted value passed `alpha`)."),
+        ("p_value", "float64", "One-sided binomial p-value (≤ `alpha`; not adjusted for the term's many partners)."),
         ("term_freq", "Int64", "Windows holding the theme term."),
         ("neighbour_freq", "Int64", "Windows holding the neighbour."),
         ("in_network", "boolean", "True if the neighbour is a node of the period's network."),

@@ -28,7 +28,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from . import network_plots, theme_plots, topic_plots
-from .plotting import cjk_style, figure_bytes, font_subset_woff2
+from .plotting import cjk_style, compact_png, figure_bytes, font_subset_woff2
 from .records import canonical
 
 # Chinese headers for the page; the CSVs keep the English names (README schema).
@@ -45,6 +45,7 @@ COLUMN_ZH = {
     "top_terms": "主题词", "n_units": "段落数", "share": "占比", "community": "社群", "size": "词数",
     "term": "词", "neighbours": "最强邻居", "para_id": "段落", "text": "段落原文", "rank": "名次",
     "peak": "峰值", "first": "首次出现", "era": "时期", "n_paragraphs": "段落数",
+    "rate": "每万字（95% 区间）", "mentions": "提及的文档 / 全部",
 }
 DOC_TYPE_ZH = {"work_report": "工作报告", "speech": "讲话", "article": "文章", "resolution": "决议", "other": "其他"}
 _CHANGE = [("chars_repaired", "乱码修复"), ("placeholders", "无法恢复（占位符）"), ("script_converted", "繁转简"),
@@ -84,10 +85,12 @@ def plot_ingest_audit(audit: pd.DataFrame):
 def make_figures(tables: dict[str, pd.DataFrame], *, seed: int = 42) -> dict:
     """Build every figure the report shows; returns ``{name: Figure}`` (figures that have no data are left out)."""
     empty = pd.DataFrame()
+    ty = tables["theme_years"]
+    one_year = ty["year"].nunique() == 1  # a cross-section: no trend to draw, rates with intervals instead
     figs = {
         "ingest_audit": plot_ingest_audit(tables.get("audit", empty)),
-        "theme_trends": theme_plots.plot_theme_trends(tables["theme_years"]),
-        "theme_heatmap": theme_plots.plot_theme_heatmap(tables["theme_years"]),
+        "theme_trends": (theme_plots.plot_theme_rates if one_year else theme_plots.plot_theme_trends)(ty),
+        "theme_heatmap": None if one_year else theme_plots.plot_theme_heatmap(ty),
         "theme_cities": theme_plots.plot_theme_cities(tables["theme_groups"]),
         "topic_trends": topic_plots.plot_topic_trends(tables.get("topics", empty), tables.get("topic_trends", empty), tables.get("topic_eras")),
         **network_plots.network_figures(tables, seed=seed),  # network_<period>, ego_<theme>, ego_trend_<theme>
@@ -242,6 +245,13 @@ def headline_findings(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
             fy = first.loc[theme, "first_year"] if theme in first.index else pd.NA
             rows.append({"theme": theme, "first": "" if pd.isna(fy) else str(int(fy)), "peak": peak, "count": total})
     out["themes"] = pd.DataFrame(rows, columns=["theme", "first", "peak", "count"])
+    if not ty.empty and ty["year"].nunique() == 1:
+        # One year: "first appearance" and "peak" say nothing; how often, how sure, in how many documents.
+        t = ty[ty["count"] > 0].sort_values("per_10k", ascending=False)
+        rate = [f"{r:.2f}" + (f"（{lo:.2f}–{hi:.2f}）" if "per_10k_low" in t else "")
+                for r, lo, hi in zip(t["per_10k"], t.get("per_10k_low", t["per_10k"]), t.get("per_10k_high", t["per_10k"]))]
+        out["themes"] = pd.DataFrame({"theme": t["theme"].to_numpy(), "count": t["count"].to_numpy(), "rate": rate,
+                                      "mentions": [f"{a} / {b}" for a, b in zip(t["docs_with"], t["n_docs"])]})
 
     em = tables.get("emerging", pd.DataFrame())
     if not em.empty:
@@ -250,13 +260,19 @@ def headline_findings(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
         out["rising"] = (e.drop_duplicates(["era", "term"]).groupby("era", sort=True)["term"]
                          .agg(lambda s: "、".join(s.head(6))).reset_index().rename(columns={"term": "terms"}))
     trends, topics = tables.get("topic_trends", pd.DataFrame()), tables.get("topics", pd.DataFrame())
-    if not trends.empty and not topics.empty and "n_units" in trends:
+    eras = tables.get("topic_eras")
+    if eras is not None and not eras.empty and "dominant" in eras:
+        # The topics stage names its eras (topics.eras) and marks the dominant topic of each.
+        top = eras[eras["dominant"].fillna(False).astype(bool)].sort_values("start")
+        out["topics"] = top.assign(share=top["share"].map(lambda x: f"{x:.0%}"))[["era", "topic_id", "label", "share"]]
+    elif not trends.empty and not topics.empty and "n_units" in trends:
         t = trends.dropna(subset=["year"]).assign(era=lambda d: _era(d["year"]))
         pooled = t.groupby(["era", "topic_id"])["n_units"].sum().reset_index()
         pooled["share"] = pooled["n_units"] / pooled.groupby("era")["n_units"].transform("sum")
         top = pooled.sort_values(["era", "share"], ascending=[True, False]).drop_duplicates("era")
         labels = dict(zip(topics["topic_id"], topics["label"]))
-        out["topics"] = top.assign(label=top["topic_id"].map(labels))[["era", "topic_id", "label", "share"]]
+        top = top.assign(label=top["topic_id"].map(labels), share=top["share"].map(lambda x: f"{x:.0%}"))
+        out["topics"] = top[["era", "topic_id", "label", "share"]]
     return out
 
 
@@ -271,6 +287,7 @@ th{background:#f4f4f4;position:sticky;top:0} td.num{text-align:right;font-varian
 .kwic td.l{text-align:right;color:#555} .kwic td.m{color:#b22;font-weight:bold;white-space:nowrap} .kwic td.r{color:#555}
 .note{color:#666;font-size:13px} img{max-width:100%} .scroll{max-height:480px;overflow:auto}
 nav{font-size:14px} nav a{margin-right:1em} code{background:#f4f4f4;padding:0 3px}
+code,pre,input,select{font-family:"ReportCJK",ui-monospace,monospace}
 .lead{font-size:15px;background:#f8f6f0;border-left:4px solid #b22;padding:.6em 1em}
 .warn{background:#fff4e0;border-left:4px solid #e90;padding:.4em 1em;font-size:14px}
 #kwic-q{font-size:15px;padding:4px 8px;width:20em} details{margin:.4em 0}
@@ -328,7 +345,8 @@ def _table(df: pd.DataFrame, *, max_rows: int = 200, empty: str = "", source: st
 
 
 def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+    # A palette copy: a third of the bytes (figures/*.png keep the full-colour original).
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(compact_png(png)).decode()}">'
 
 
 def _json_script(obj, element_id: str) -> str:
@@ -478,16 +496,26 @@ def _neighbours(nodes: pd.DataFrame, edges: pd.DataFrame, themes: list[str], tab
     return pd.DataFrame(rows)
 
 
+def _network_periods(nodes: pd.DataFrame, limit: int = 4) -> list[str]:
+    """Periods whose figure the page embeds: every one when few, else ``limit`` spread evenly, the last
+    included (``figures/`` has them all)."""
+    periods = sorted(p for p in nodes["period"].dropna().unique() if p != "all") if not nodes.empty else []
+    if len(periods) <= limit:
+        return periods
+    idx = np.unique(np.linspace(0, len(periods) - 1, limit).round().astype(int))
+    return [periods[i] for i in idx]
+
+
 def _network_section(tables: dict[str, pd.DataFrame], figures: dict, fig, order: list[str]) -> str:
     nodes, edges = tables.get("network_nodes", pd.DataFrame()), tables.get("network_edges", pd.DataFrame())
     if nodes.empty:
         return '<p class="note">没有共现网络（network 阶段未运行或词语太少）。</p>'
     periods = sorted(p for p in nodes["period"].unique() if p != "all")
-    drawn = [p for p in periods if f"network_{p}" in figures]
+    drawn = [p for p in _network_periods(nodes) if f"network_{p}" in figures]
     parts = [fig("network_all", "共现网络（全部年份）")]
     if drawn:
         opts = "".join(f"<details><summary>{_esc(p)} 年的网络</summary>{fig(f'network_{p}', f'共现网络 {p}')}</details>" for p in drawn)
-        more = f"（共 {len(periods)} 个时期，图中选取 {len(drawn)} 个均匀分布的时期；每个时期的 GEXF 都在 <code>network/</code>）" if len(drawn) < len(periods) else ""
+        more = f"（共 {len(periods)} 个时期，图中选取 {len(drawn)} 个均匀分布的时期（含最后一个）；全部时期的图在 <code>figures/</code>，GEXF 在 <code>network/</code>）" if len(drawn) < len(periods) else ""
         parts.append(f"<h3>各时期的网络{more}</h3>{opts}")
     comm = _communities(nodes, tables)
     if not comm.empty:
@@ -500,6 +528,11 @@ def _network_section(tables: dict[str, pd.DataFrame], figures: dict, fig, order:
     nb = _neighbours(nodes, edges, order, tables)
     if not nb.empty:
         parts.append("<h3>主题词在各时期的最强邻居</h3>" + _table(nb, max_rows=300))
+        hits = tables.get("theme_hits", pd.DataFrame())
+        busiest = hits["theme"].value_counts().index.tolist() if not hits.empty else order
+        egos = [t for t in busiest if f"ego_{t}" in figures][:4]  # the themes with most hits; figures/ has every theme
+        parts += [f"<details><summary>{_esc(t)}：各时期的邻居（图）</summary>{fig(f'ego_{t}', f'{t} 的邻居')}"
+                  f"{fig(f'ego_trend_{t}', f'{t} 的邻居变化')}</details>" for t in egos]
     return "".join(parts) + '<p class="note">各时期的 GEXF 文件在 <code>network/</code>，可用 Gephi 打开。</p>'
 
 
@@ -559,7 +592,8 @@ def render_report(tables: dict[str, pd.DataFrame], figures: dict[str, bytes], *,
                      "趋势图中以灰色标出，不参与峰值。")
     warn_html = "".join(f'<p class="warn">{html.escape(w)}</p>' for w in warns)
     found = headline_findings(tables)
-    body = [lead, warn_html, "<h3>主题：首次出现与峰值</h3>"
+    one_year = not ty.empty and ty["year"].nunique() == 1
+    body = [lead, warn_html, ("<h3>主题：出现率与提及的文档</h3>" if one_year else "<h3>主题：首次出现与峰值</h3>")
             + _table(found["themes"], empty="没有任何主题命中（见 corpus/lexicon/themes.toml）。")]
     if "rising" in found and not found["rising"].empty:
         body.append("<h3>各时期上升最多的词</h3>" + _table(found["rising"], max_rows=40))
@@ -580,8 +614,12 @@ def render_report(tables: dict[str, pd.DataFrame], figures: dict[str, bytes], *,
                   '95% 区间为精确泊松区间；表中只列有命中的年份，CSV 有全部年份。</p>'))
     tf = tables.get("theme_first", pd.DataFrame())
     first_cols = [c for c in ("theme", "city", "first_year", "first_doc_id", "first_para_id", "first_context", "total_count") if c in tf]
-    sec.append(("首次出现", _table(tf[first_cols] if len(tf) else tf, source="csv/theme_first.csv",
-                                 empty="没有主题命中。")))
+    found_tf = tf[tf["total_count"].fillna(0) > 0] if "total_count" in tf else tf
+    never = list(dict.fromkeys(tf.loc[~tf.index.isin(found_tf.index), "theme"])) if "theme" in tf else []
+    never = [t for t in never if t not in set(found_tf.get("theme", []))]
+    sec.append(("首次出现", _table(found_tf[first_cols] if len(found_tf) else found_tf, source="csv/theme_first.csv",
+                                 empty="没有主题命中。")
+                + (f'<p class="note">在计入的文档中从未出现的主题：{html.escape("、".join(never))}。</p>' if never else "")))
     sec.append(("关键词语境（可搜索）", _kwic_section(tables, order, kwic_rows)))
     sec.append(("新兴词语", _emerging_section(tables.get("emerging", pd.DataFrame()))))
     sec.append(("主题聚类", _topic_section(tables, fig)))
@@ -621,7 +659,7 @@ def build_report(*, run_info: dict, title: str = "", kwic_rows: int = 200, seed:
     -------
     dict
         ``figures`` (``{name: {"png": bytes, "svg": bytes}}``, each format
-        rendered once) and ``report.html`` (the page, figures embedded as PNG).
+        rendered once) and ``report.html`` (the page, figures embedded as palette PNG).
     """
     figures = {name: {fmt: figure_bytes(fig, fmt) for fmt in ("png", "svg")}
                for name, fig in make_figures(tables, seed=seed).items()}

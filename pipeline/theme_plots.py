@@ -119,6 +119,41 @@ def plot_theme_trends(theme_years: pd.DataFrame, *, themes: list[str] | None = N
 
 
 @cjk_style
+def plot_theme_rates(theme_years: pd.DataFrame) -> Figure:
+    """One year (a cross-section): each theme's pooled rate with its 95 % interval, as bars.
+
+    A line chart of a single year is a column of dots; bars sorted by rate
+    with the interval drawn as error bars say more.
+
+    Examples
+    --------
+    >>> ty = pd.DataFrame({"theme": ["强省会", "高质量发展"], "year": 2026, "n_docs": 31, "count": [3, 511],
+    ...     "per_10k": [0.05, 8.45], "per_10k_low": [0.01, 7.73], "per_10k_high": [0.14, 9.22]})
+    >>> [t.get_text() for t in plot_theme_rates(ty).axes[0].get_yticklabels()]
+    ['高质量发展', '强省会']
+    """
+    _check(theme_years, "plot_theme_rates")
+    ty = theme_years.dropna(subset=["year"])
+    ty = ty[ty["theme"].isin(_themes_with_hits(ty))].sort_values("per_10k", ascending=False)
+    if ty.empty:
+        return _empty_figure("没有主题命中")
+    rate = ty["per_10k"].to_numpy(dtype=float)
+    err = None
+    if {"per_10k_low", "per_10k_high"} <= set(ty.columns):
+        err = np.vstack([rate - ty["per_10k_low"].to_numpy(dtype=float), ty["per_10k_high"].to_numpy(dtype=float) - rate])
+    fig = Figure(figsize=(8, 0.35 * len(ty) + 1.5), layout="constrained")
+    ax = fig.subplots()
+    ax.barh(ty["theme"].tolist(), rate, xerr=err, color="#c44", alpha=0.8, error_kw={"ecolor": "0.3", "capsize": 2})
+    ax.invert_yaxis()
+    years = "、".join(str(int(y)) for y in sorted(ty["year"].unique()))
+    docs = int(ty["n_docs"].max())
+    ax.set_xlabel("每万字出现次数（误差线：95% 精确泊松区间）")
+    ax.set_title(f"{years} 年各主题的出现率（{docs} 篇合并计算）")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+@cjk_style
 def plot_theme_heatmap(theme_years: pd.DataFrame) -> Figure:
     """Theme × year heatmap of the pooled rate per 10,000 characters (corpus years only).
 
