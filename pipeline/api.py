@@ -224,13 +224,13 @@ class Analysis:
         >>> fig.axes[0].get_title()[:4], callable(fig._repr_png_)
         ('主题趋势', True)
         """
-        from . import report, theme_plots
+        from . import network_plots, report, theme_plots
 
         if name not in FIGURES:
             raise ConfigError(f"Unknown figure name={name!r}. Choose one of: {', '.join(FIGURES)}.")
         if name == "network":
             self.network(kwargs.get("period", "all"))  # validates period= with a clear message
-            return report.plot_network(self["network_nodes"], self["network_edges"], **kwargs)
+            return network_plots.plot_network(self["network_nodes"], self["network_edges"], **kwargs)
         make = {
             "theme_trends": lambda: theme_plots.plot_theme_trends(self["theme_years"], **kwargs),
             "theme_heatmap": lambda: theme_plots.plot_theme_heatmap(self["theme_years"]),
