@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Iterable
 
 import networkx as nx
@@ -634,17 +633,14 @@ def _eigenvector(g: nx.Graph) -> dict:
     out = {}
     n = g.number_of_nodes()
     for comp in nx.connected_components(g):
-        sub = g.subgraph(comp)
-        if len(comp) < 3:
-            vec = {t: 1 / math.sqrt(len(comp)) for t in comp}
-        else:
-            try:
-                vec = nx.eigenvector_centrality_numpy(sub, weight="weight")
-            except (nx.NetworkXException, ArithmeticError):  # no convergence: leave the component at 0
-                warnings.warn("network: eigenvector centrality did not converge for one component; set to 0.", stacklevel=2)
-                vec = dict.fromkeys(comp, 0.0)
+        # Dense eigh (≤ top_terms nodes): deterministic, unlike ARPACK's random start vector,
+        # which changed the last digits between identical runs.
+        names = sorted(comp)
+        A = nx.to_numpy_array(g.subgraph(comp), nodelist=names, weight="weight")
+        vecs = np.linalg.eigh(A)[1]
+        vec = dict(zip(names, np.abs(vecs[:, -1]).tolist()))
         scale = math.sqrt(len(comp) / n)
-        out.update({t: abs(v) * scale for t, v in vec.items()})
+        out.update({t: round(v * scale, 12) for t, v in vec.items()})  # last digits vary with BLAS
     return out
 
 
