@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PIPE   := $(BIN)/python -m pipeline
 
 .DEFAULT_GOAL := help
-.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-corpora notebook clean bench-topics bench-refresh bench-scale
+.PHONY: help setup analyze refresh test lint bench bench-ingest bench-segment bench-themes bench-corpora notebook clean bench-topics bench-refresh bench-scale bench-network
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-15s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ test: $(STAMP) ## Run the test suite (doctests included)
 lint: $(STAMP) ## Ruff over the code and tests
 	$(BIN)/ruff check pipeline tests bench
 
-bench: bench-ingest bench-segment bench-themes bench-corpora ## Every benchmark (slow; prints tables)
+bench: bench-ingest bench-segment bench-themes bench-corpora bench-network ## Every benchmark (slow; prints tables)
 
 bench-ingest: $(STAMP) ## Mojibake repair, encoding detection, dedupe and ingest throughput on ../shared/corpora
 	$(BIN)/python bench/bench_mojibake.py
@@ -55,6 +55,9 @@ bench-splits: $(STAMP) ## Lexicon terms split by segmentation per corpus (target
 bench-themes: $(STAMP) ## First appearances on the national reports vs plain string search
 	$(BIN)/python bench/bench_themes.py
 	$(BIN)/python bench/bench_national.py
+
+bench-network: $(STAMP) ## Network stage on ../shared/corpora and a 100 MB token table: seconds, peak RSS, density
+	$(BIN)/python bench/bench_network.py
 
 bench-refresh: $(STAMP) ## Cron safety: refresh timings on 1,000 reports, 20 x kill -9 mid-refresh, 1,000 bad files + a 50 MB line
 	$(BIN)/python bench/bench_refresh.py

@@ -148,7 +148,7 @@ class NetworkConfig:
     eras: tuple[str, ...] = ("1954-1977", "1978-1991", "1992-2002", "2003-2012", "2013-2030")  # period = "eras"
     min_df: int = 3  # a node occurs in at least this many windows of the period
     pos_keep: tuple[str, ...] = ()  # empty: any POS; e.g. ("n", "nz", "vn", "ns", "nt") for nouns, verbal nouns, places, organisations
-    drop_fillers: bool = True  # drop network.FILLERS (由于, 能够, 仍然, 就是, 可能 …)
+    drop_fillers: bool = True  # drop network.FILLERS and lexicon fillers.txt (由于, 能够, 仍然, 就是, 可能 …)
     top_terms: int = 150  # candidate nodes per period
     rank_by: str = "freq"  # freq, or tfidf (terms distinctive of the period)
     measure: str = "npmi"  # count, jaccard, dice, association, pmi or npmi: the edge weight

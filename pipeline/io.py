@@ -304,8 +304,8 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
-def check_inside(corpus: Path, sources: list[SourceFile]) -> None:
-    """Reject sources (manifest rows) whose path leaves the corpus folder.
+def check_inside(folders: list[Path], sources: list[SourceFile]) -> None:
+    """Reject sources (manifest rows) whose path leaves the corpus folders.
 
     The check is on the path as written (``..`` and absolute paths), so a
     manifest cannot make the pipeline read ``/etc/passwd``; a symbolic link
@@ -316,12 +316,12 @@ def check_inside(corpus: Path, sources: list[SourceFile]) -> None:
     CorpusError
         Naming the first such path.
     """
-    root = os.path.normpath(os.path.abspath(corpus))
+    roots = [os.path.normpath(os.path.abspath(f)).rstrip(os.sep) + os.sep for f in folders]
     for src in sources:
         p = os.path.normpath(os.path.abspath(src.path))
-        if p != root and not p.startswith(root.rstrip(os.sep) + os.sep):
+        if not any(p.startswith(r) for r in roots):
             raise CorpusError(
-                f"Manifest entry {src.rel!r} points outside the corpus folder {corpus}. "
+                f"Manifest entry {src.rel!r} points outside the corpus folder {folders[0] if len(folders) == 1 else folders}. "
                 "Manifest paths must be relative to the corpus folder and stay inside it; move the file into the folder."
             )
 

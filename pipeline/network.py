@@ -40,7 +40,9 @@ How a network is made (defaults in ``NetworkConfig``):
    whole run, so a term has the same id in every period.
 8. **Neighbours**: for every theme term (and ``focus_terms``), its
    ``ego_size`` strongest partners per period among all candidate terms
-   (not only the drawn nodes), with the same tests as edges.
+   (not only the drawn nodes): at least ``min_count`` shared windows, a
+   positive association and a one-sided p ≤ ``alpha`` (not adjusted: a
+   short descriptive list per term, each row with its p-value).
 """
 
 from __future__ import annotations
@@ -63,8 +65,10 @@ from .records import assign_periods, canonical, check_columns, conform
 #: adverbs, modal and light verbs (推进, 加强, 助推 …), vague quantifiers.  They pass the
 #: stopword lists (some are content words elsewhere) but co-occur with
 #: everything, so as nodes they become hubs that explain nothing
-#: (由于, 能够, 仍然, 就是, 可能 were nodes of the 1979 graph).  Switch off
-#: with ``network.drop_fillers = false``; a theme or focus term is never dropped.
+#: (由于, 能够, 仍然, 就是, 可能 were nodes of the 1979 graph).  The words of
+#: ``corpus/lexicon/fillers.txt`` (the emerging-terms list) are dropped too, so
+#: a researcher extends both by editing that file.  Switch off with
+#: ``network.drop_fillers = false``; a theme or focus term is never dropped.
 FILLERS = frozenset(
     """
     由于 能够 仍然 就是 可能 已经 还是 还要 还有 而且 并且 以及 但是 因此 所以 因而 从而 如果 虽然 尽管
@@ -232,9 +236,7 @@ def window_matrix(tokens: pd.DataFrame, sentences: pd.DataFrame | None = None, *
         cols = tcodes[np.repeat(start, lengths) + _ranges(lengths)]
         X = _binary(rows, cols, len(key), len(terms))
         return X, np.asarray(terms, dtype=object), first_doc, np.asarray(paras, dtype=object)[pcodes]
-    rows_u, rows = np.unique(rows, return_inverse=True)
-    first = np.full(len(rows_u), len(rows), dtype=np.int64)
-    np.minimum.at(first, rows, np.arange(len(rows)))
+    rows_u, first, rows = np.unique(rows, return_index=True, return_inverse=True)
     X = _binary(rows, tcodes, len(rows_u), len(terms))
     return X, np.asarray(terms, dtype=object), first, np.asarray(paras, dtype=object)[pcodes[first]]
 
@@ -319,6 +321,7 @@ def build_cooccurrence(
     sentences: pd.DataFrame | None = None,
     *,
     themes: Iterable = (),
+    fillers: Iterable[str] = (),
     window: str = "sentence",
     window_size: int = 10,
     period: str = "5y",
@@ -349,6 +352,9 @@ def build_cooccurrence(
         Tables of the segment and ingest stages (``sentences`` only for sentence windows).
     themes : iterable of Theme
         Parsed ``themes.toml``; each theme's literal terms get a neighbour table.
+    fillers : iterable of str
+        Parsed ``corpus/lexicon/fillers.txt`` (the emerging-terms filler list), dropped
+        together with ``FILLERS`` when ``drop_fillers``.
     window, window_size, period, eras, min_df, pos_keep, drop_fillers, top_terms, rank_by, measure,
     min_count, alpha, top_k, top_edges, backbone, community, resolution, label_terms, focus_terms,
     ego_size, seed
@@ -384,16 +390,19 @@ def build_cooccurrence(
     check_columns(documents, "documents", stage="network", needs=("doc_id", "year"))
     focus = _focus_terms(themes, focus_terms)
     canon = canonical(documents)[["doc_id", "year"]]
-    tok = _candidate_tokens(tokens, canon["doc_id"], pos_keep=pos_keep, drop_fillers=drop_fillers,
+    tok = _candidate_tokens(tokens, canon["doc_id"], pos_keep=pos_keep,
+                            fillers=(FILLERS | frozenset(fillers)) if drop_fillers else frozenset(),
                             protect=set(focus["term"]))
     if tok.empty:
         raise ConfigError("network: no candidate tokens are left (canonical documents, kept tokens, POS and filler "
                           "filters). Check network.pos_keep and the corpus.")
     X, terms, first, _ = window_matrix(tok, sentences, window=window, window_size=window_size)
-    year_of = dict(zip(canon["doc_id"], canon["year"]))
-    win_year = pd.Series(tok["doc_id"].to_numpy()[first]).map(year_of).astype("Int64")
-    labels = period_labels(win_year, period, eras)
-    groups = [] if period == "all" else [(str(p), (labels == p).fillna(False).to_numpy()) for p in sorted(labels.dropna().unique())]
+    # Years and periods go through the (few) documents, not the (many) windows.
+    dcodes, dnames = pd.factorize(tok["doc_id"].iloc[first])
+    doc_year = pd.Series(pd.Index(dnames).astype(str)).map(dict(zip(canon["doc_id"], canon["year"]))).astype("Int64")
+    doc_label = period_labels(doc_year, period, eras).fillna("").to_numpy(dtype=object)
+    win_label = doc_label[dcodes]
+    groups = [] if period == "all" else [(str(lab), win_label == lab) for lab in sorted(set(doc_label) - {""})]
     groups.append(("all", np.ones(X.shape[0], dtype=bool)))
     df_by_period = sparse.vstack([sparse.csr_matrix(X[mask].sum(axis=0)) for _, mask in groups]).tocsr()
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(df_by_period[:-1]) if len(groups) > 1 else None
@@ -444,20 +453,23 @@ def _focus_terms(themes: Iterable, extra: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["theme", "term"]).drop_duplicates(ignore_index=True)
 
 
-def _candidate_tokens(tokens: pd.DataFrame, doc_ids: pd.Series, *, pos_keep, drop_fillers: bool, protect: set) -> pd.DataFrame:
-    cols = [c for c in ("doc_id", "para_id", "token_index", "token", "start", "pos") if c in tokens.columns]
-    keep = tokens["keep"].fillna(False).to_numpy(dtype=bool) & tokens["doc_id"].isin(doc_ids).to_numpy()
-    tok = tokens.loc[keep, cols]
-    protected = tok["token"].isin(protect).to_numpy() if protect else np.zeros(len(tok), dtype=bool)
-    ok = np.ones(len(tok), dtype=bool)
-    if drop_fillers:
-        ok &= ~tok["token"].isin(FILLERS).to_numpy()
-    if pos_keep:
-        if "pos" not in tok.columns or not tok["pos"].fillna("").astype(bool).any():
-            raise ConfigError(f"network.pos_keep = {list(pos_keep)} but the tokens carry no POS tags. "
-                              "Turn POS tagging on in segmentation or set network.pos_keep = [].")
-        ok &= tok["pos"].isin(pos_keep).fillna(False).to_numpy(dtype=bool)
-    return tok[ok | protected]
+def _candidate_tokens(tokens: pd.DataFrame, doc_ids: pd.Series, *, pos_keep, fillers: frozenset, protect: set) -> pd.DataFrame:
+    # One boolean mask and one row selection: the token table is the largest input by far.
+    cols = [c for c in ("doc_id", "para_id", "token_index", "token", "start") if c in tokens.columns]
+    ok = tokens["keep"].fillna(False).to_numpy(dtype=bool) & tokens["doc_id"].isin(doc_ids).to_numpy()
+    if fillers or pos_keep:
+        filt = np.ones(len(tokens), dtype=bool)
+        if fillers:
+            filt &= ~tokens["token"].isin(fillers).to_numpy()
+        if pos_keep:
+            if "pos" not in tokens.columns or not tokens.loc[ok, "pos"].fillna("").astype(bool).any():
+                raise ConfigError(f"network.pos_keep = {list(pos_keep)} but the tokens carry no POS tags. "
+                                  "Turn POS tagging on in segmentation or set network.pos_keep = [].")
+            filt &= tokens["pos"].isin(pos_keep).fillna(False).to_numpy(dtype=bool)
+        if protect:
+            filt |= tokens["token"].isin(protect).to_numpy()
+        ok &= filt
+    return tokens.loc[ok, cols]
 
 
 def _period_network(Xp, terms, freq, score, *, top_terms, min_df, top_k, top_edges, backbone, min_count, alpha, measure):
@@ -659,7 +671,11 @@ def _neighbours(Xp, terms, freq, focus: pd.DataFrame, *, node_terms: set, min_df
         p = pair_p_values(c, freq[fidx[j]], freq[other], n)
         ok = m["pmi"] > 0
         if alpha > 0:
-            ok &= _adjusted(p) <= alpha
+            # Unadjusted: BH over one term's few hundred partners rejects almost everything
+            # in a small corpus (协商 kept 1 neighbour of the sample), while the same pairs pass
+            # as edges, where thousands of tests share the correction.  The list is descriptive
+            # and shows each p_value.
+            ok &= p <= alpha
         w = m[measure]
         order = [k for k in np.lexsort((terms[other], -c, -w)) if ok[k]][:ego_size]
         for rank, k in enumerate(order, start=1):

@@ -41,7 +41,7 @@ def _spread_labels(ax, texts, xs, ys, seed: int) -> None:
     state = np.random.get_state()
     np.random.seed(seed)
     try:
-        adjust_text(texts, x=xs, y=ys, ax=ax, expand=(1.05, 1.2), iter_lim=60, prevent_crossings=False,
+        adjust_text(texts, x=xs, y=ys, ax=ax, expand=(1.05, 1.2), iter_lim=40, prevent_crossings=False,
                     arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.4})
     finally:
         np.random.set_state(state)
@@ -189,7 +189,7 @@ def plot_ego(neighbours: pd.DataFrame, *, theme: str, term: str | None = None, m
     for ax in axes[len(periods):]:
         ax.axis("off")
     fig.suptitle(f"“{theme}”的共现邻居随时期的变化（按关联强度排序，顺时针；标注 = 权重·共现窗口数）")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.96))  # room for the suptitle
     return fig
 
 
@@ -217,7 +217,7 @@ def plot_neighbour_trajectory(neighbours: pd.DataFrame, *, theme: str, term: str
     wide = wide.loc[order].sort_index(axis=1)
     fig = Figure(figsize=(1.0 + 0.75 * wide.shape[1], 1.2 + 0.32 * len(wide)))
     ax = fig.subplots()
-    im = ax.imshow(wide.to_numpy(dtype=float), aspect="auto", cmap="Blues")
+    im = ax.imshow(wide.to_numpy(dtype=float), aspect="auto", cmap="Blues", vmin=0)  # blank stays white
     ax.set_xticks(range(wide.shape[1]), list(wide.columns), rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(wide)), list(wide.index), fontsize=8.5)
     ax.set_ylabel("邻居")

@@ -261,16 +261,13 @@ def _digest(obj) -> str:
 
 
 def _corpus_hash(cfg: Config, todo) -> str | None:
-    """Hash of every raw file's name and bytes (manifest rows that leave the corpus are rejected here)."""
+    """Hash of every raw file's name, manifest row and bytes (rows that leave the corpus are rejected here)."""
     suffixes = frozenset().union(*(s.per_file for s in todo if s.per_file))
     if not suffixes:
         return None
-    corpus = cfg.path(cfg.corpus)
-    sources = io.list_sources(corpus, cfg.path(cfg.manifest), suffixes)
-    io.check_inside(corpus, sources)
-    manifest_path = io.find_manifest(corpus, cfg.path(cfg.manifest))
-    return _digest({"files": [(s.rel, s.doc_prefix, list(s.hints), io.file_digest(s.path)) for s in sources],
-                    "manifest": io.file_digest(manifest_path) if manifest_path else None})
+    sources = io.corpus_sources(cfg, suffixes)
+    io.check_inside([cfg.path(cfg.corpus), *(cfg.path(Path(p)) for p in cfg.corpora)], sources)
+    return _digest([(s.rel, s.doc_prefix, list(s.hints), io.file_digest(s.path)) for s in sources])
 
 
 def _fingerprint(cfg: Config, todo, corpus_hash: str | None) -> str:

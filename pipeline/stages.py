@@ -121,7 +121,9 @@ PIPELINE: tuple[Stage, ...] = (
         "network", network.build_cooccurrence, inputs=("tokens", "documents", "sentences"),
         outputs=(*(Output(n) for n in _NETWORK_TABLES), Output("network", "gexf")),
         config="network", modules=(network,),
-        lexicon=(LexiconFile("themes", "themes.toml", themes.parse_themes),),  # theme terms get neighbour tables
+        # Theme terms get neighbour tables; the shared filler list is dropped from the nodes too.
+        lexicon=(LexiconFile("themes", "themes.toml", themes.parse_themes),
+                 LexiconFile("fillers", "fillers.txt", themes.parse_fillers)),
     ),
     Stage(
         "themes", themes.analyze_themes, inputs=("documents", "paragraphs", "tokens"),

@@ -88,7 +88,8 @@ def plot_topic_k(topic_k: pd.DataFrame):
     ax.scatter(chosen["k"], chosen["value"], s=120, facecolors="none", edgecolors="#b22", linewidths=2,
                label=f"选定 k = {int(chosen['k'].iloc[0])}" if len(chosen) else None, zorder=3)
     ax.set_xlabel("主题数 k")
-    ax.set_ylabel(f"{topic_k['criterion'].iloc[0]}（NPMI 一致性）")
+    names = {"npmi_x_diversity": "NPMI 一致性 × 主题多样性"}
+    ax.set_ylabel(names.get(topic_k["criterion"].iloc[0], topic_k["criterion"].iloc[0]), fontsize=9)
     ax.set_xticks(topic_k["k"])
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
@@ -117,14 +118,16 @@ def plot_ca(ca: pd.DataFrame, topics: pd.DataFrame | None = None):
     ax.axvline(0, color="0.85", lw=0.8)
     yv = years["item"].astype(int)
     sc = ax.scatter(years["dim1"], years["dim2"], c=yv, cmap="viridis", s=18, marker="s", zorder=2)
-    for _, r in years.iterrows():
+    # Every fifth year, the first and the last are named; the colour bar dates the rest.
+    named = set(yv[(yv % 5 == 0)]) | {int(yv.min()), int(yv.max())}
+    for _, r in years[yv.isin(named).to_numpy()].iterrows():
         ax.annotate(r["item"], (r["dim1"], r["dim2"]), fontsize=7, color="0.35", xytext=(2, 2),
                     textcoords="offset points")
     for _, r in terms.iterrows():
         c = colors[int(r["topic_id"])] if pd.notna(r["topic_id"]) else "k"
         ax.scatter([r["dim1"]], [r["dim2"]], color=c, s=14, zorder=3)
         ax.annotate(r["item"], (r["dim1"], r["dim2"]), fontsize=9, color=c, xytext=(3, -3),
-                    textcoords="offset points", weight="bold")
+                    textcoords="offset points")
     fig.colorbar(sc, ax=ax, label="年份", shrink=0.6)
     ax.set_xlabel(f"第一维（惯量 {ca['inertia1'].iloc[0]:.0%}）")
     ax.set_ylabel(f"第二维（惯量 {ca['inertia2'].iloc[0]:.0%}）")

@@ -22,14 +22,16 @@ Method, in order:
    units, or NMF (each unit to its heaviest component) behind the same
    function.
 4. **k.** With ``n_topics = "auto"`` every k in ``k_min..k_max`` is fitted
-   and the k with the highest mean NPMI coherence of its topics' top 10
-   terms (co-occurrence within units of this corpus) is kept
-   (``topic_k``).  A corpus with too few units gets a smaller k and a
-   warning, never a failed run.
-5. **Labels.** Class-based TF-IDF (c-TF-IDF, as in BERTopic): a term's
-   frequency in the topic times ``log(1 + A / f)`` where ``A`` is the mean
-   number of tokens per topic and ``f`` the term's frequency across all
-   topics, so a word common to every topic labels none.  Topics whose
+   (on a seeded sample of ``SCAN_UNITS`` units when there are more) and the
+   k with the highest NPMI coherence × topic diversity (Dieng et al. 2020)
+   is kept (``topic_k``): NPMI of each topic's top 10 terms over
+   co-occurrence within units of this corpus, averaged with topic sizes as
+   weights, times the share of distinct words among all topics' top terms.
+   A corpus with too few units gets a smaller k and a warning, never a
+   failed run.
+5. **Labels.** Class-based TF-IDF (c-TF-IDF, BERTopic's BM25 variant with
+   square-root tf): a term's weight in the topic against its weight across
+   all topics, so a word common to every topic labels none.  Topics whose
    centroids are near duplicates are flagged (``similar_to``).
 6. **Evidence.** The three units closest to each centroid.
 7. **Time and place.** Shares weighted by unit length in characters per
@@ -76,47 +78,67 @@ BOILERPLATE = frozenset(
 TABLES = ("topics", "topic_assignments", "topic_evidence", "topic_trends", "topic_docs", "topic_cities",
           "topic_eras", "topic_k", "topic_stability", "topic_ca", "topic_summary")
 EVIDENCE_PER_TOPIC = 3
+SCAN_UNITS = 6000  # units the k scan fits on (a seeded sample when there are more)
 LABEL_TERMS = 3
 COHERENCE_TERMS = 10
 CA_TERMS_PER_TOPIC = 5
 _TEXT_CUT = 600  # characters of a section or document shown as evidence
 
 
-def _unit_keys(tokens: pd.DataFrame, paragraphs: pd.DataFrame, unit: str) -> tuple[np.ndarray, pd.DataFrame]:
+def _unit_keys(tokens: pd.DataFrame, paragraphs: pd.DataFrame, unit: str) -> tuple[pd.Series, pd.DataFrame]:
     """Unit id of every token row, and per paragraph its unit (``para_id``, ``unit_id``)."""
     paras = paragraphs[["doc_id", "para_id"]].copy()
     if unit == "paragraph":
         paras["unit_id"] = paras["para_id"]
-    elif unit == "document":
+        return tokens["para_id"], paras  # the column itself: no per-token copy
+    if unit == "document":
         paras["unit_id"] = paras["doc_id"]
-    else:  # section: a heading opens one; text before the first heading is its own section
-        order = paragraphs.sort_values(["doc_id", "para_index"], kind="stable")
-        heads = order["is_heading"].fillna(False).astype(bool)
-        sec = heads.groupby(order["doc_id"]).cumsum()
-        first = order.groupby([order["doc_id"], sec])["para_id"].transform("first")
-        paras = order[["doc_id", "para_id"]].assign(unit_id=first.to_numpy())
-    key = tokens["para_id"].map(dict(zip(paras["para_id"], paras["unit_id"])))
-    # Tokens of a paragraph missing from the paragraphs table still form a paragraph unit.
-    key = key.fillna(tokens["para_id"] if unit != "document" else tokens["doc_id"])
-    return key.to_numpy(dtype=object), paras
+        return tokens["doc_id"], paras
+    # Section: a heading opens one; text before the first heading is its own section.
+    order = paragraphs.sort_values(["doc_id", "para_index"], kind="stable")
+    heads = order["is_heading"].fillna(False).astype(bool)
+    sec = heads.groupby(order["doc_id"]).cumsum()
+    first = order.groupby([order["doc_id"], sec])["para_id"].transform("first")
+    paras = order[["doc_id", "para_id"]].assign(unit_id=first.to_numpy())
+    key = tokens["para_id"].map(paras.set_index("para_id")["unit_id"])
+    # Tokens of a paragraph missing from the paragraphs table still form a unit of their own.
+    return key.fillna(tokens["para_id"]), paras
 
 
 def _count_matrix(tokens: pd.DataFrame, documents: pd.DataFrame, paragraphs: pd.DataFrame, unit: str):
-    """Sparse unit × term counts of kept, non-boilerplate tokens of canonical documents."""
+    """Sparse unit × term counts of kept, non-boilerplate tokens of canonical documents.
+
+    Built from integer codes of the (Arrow-backed) string columns: no Python
+    string per token (those cost 0.5 GB at 10 MB of text, measured).
+    """
     canon = canonical(documents)
     mask = tokens["keep"].astype(bool).to_numpy() & tokens["doc_id"].isin(canon["doc_id"]).to_numpy()
     mask &= ~tokens["token"].isin(BOILERPLATE).to_numpy()
-    sub = tokens.loc[mask, ["doc_id", "para_id", "token"]]
-    keys, paras = _unit_keys(sub, paragraphs, unit)
+    keys, paras = _unit_keys(tokens, paragraphs, unit)
+
+    def codes(column: pd.Series, sort: bool) -> tuple[np.ndarray, pd.Index]:
+        # Codes of the whole column, then the kept rows: no copy of the strings themselves.
+        c, uniques = pd.factorize(column, sort=sort)
+        return c.astype(np.int32)[mask], uniques
+
     # Sorted codes keep row and column order independent of token order (determinism).
-    u_codes, unit_ids = pd.factorize(keys, sort=True)
-    t_codes, terms = pd.factorize(sub["token"].to_numpy(dtype=object), sort=True)
-    counts = sparse.csr_matrix(
+    u_codes, unit_ids = codes(keys, sort=True)
+    t_codes, terms = codes(tokens["token"], sort=True)
+    d_codes, doc_ids = codes(tokens["doc_id"], sort=False)
+    del keys
+    counts = sparse.coo_matrix(
         (np.ones(len(u_codes), dtype=np.float32), (u_codes, t_codes)), shape=(len(unit_ids), len(terms))
-    )
-    counts.sum_duplicates()
-    doc_of = pd.Series(sub["doc_id"].to_numpy(dtype=object), index=keys).groupby(level=0).first()
-    return counts, np.asarray(unit_ids, dtype=object), np.asarray(terms, dtype=object), doc_of, paras
+    ).tocsr()  # duplicates are summed
+    del t_codes
+    # Units and terms that only had dropped tokens (punctuation, other documents) are removed here.
+    rows, cols = counts.getnnz(axis=1) > 0, counts.getnnz(axis=0) > 0
+    counts = counts[rows][:, cols]
+    terms = np.asarray(terms, dtype=object)[cols]
+    doc_at = np.zeros(len(unit_ids), dtype=np.int64)
+    doc_at[u_codes] = d_codes  # every token of a unit belongs to the same document
+    unit_ids, first = np.asarray(unit_ids, dtype=object)[rows], doc_at[rows]
+    doc_of = pd.Series(np.asarray(doc_ids, dtype=object)[first], index=unit_ids)
+    return counts, unit_ids, terms, doc_of, paras
 
 
 def _prune(counts, terms, *, min_df: int, max_df: float, max_terms: int):
@@ -400,13 +422,17 @@ def fit_topics(
             warnings.warn(f"topics: only {n} {unit}s, too few for n_topics={n_topics}; using {ks[0]} topics.",
                           stacklevel=2)
     fits, k_rows = {}, []
+    # A large corpus is scanned on a seeded sample of units; the chosen k is refitted on all of them.
+    rows = (np.sort(np.random.default_rng(seed).choice(n, SCAN_UNITS, replace=False)) if len(ks) > 1 and n > SCAN_UNITS
+            else np.arange(n))
+    Xs, Cs, Bs = X[rows], counts[rows], binary[rows]
     for k in ks:
         # The scan uses fewer restarts than the reported fit (cost); the chosen k is refitted below.
-        labels, centers = _cluster(X, k, method=method, seed=seed, minibatch_above=minibatch_above,
+        labels, centers = _cluster(Xs, k, method=method, seed=seed, minibatch_above=minibatch_above,
                                    n_init=min(n_init, 3) if len(ks) > 1 else n_init)
         sizes = np.bincount(labels, minlength=k)
-        top_ids = _top(_ctfidf(counts, labels, k), COHERENCE_TERMS)
-        coh = npmi_coherence(binary, top_ids)
+        top_ids = _top(_ctfidf(Cs, labels, k), COHERENCE_TERMS)
+        coh = npmi_coherence(Bs, top_ids)
         # Weighted by topic size, so a topic of one or two paragraphs cannot carry the choice.
         ok = ~np.isnan(coh)
         npmi = float(np.average(coh[ok], weights=sizes[ok])) if ok.any() else np.nan
@@ -420,7 +446,7 @@ def fit_topics(
     best = int(topic_k.loc[topic_k["value"].fillna(-2).idxmax(), "k"])  # first k on ties: the simpler model
     topic_k["chosen"] = topic_k["k"] == best
     labels, centers = fits[best]
-    if len(ks) > 1:
+    if len(ks) > 1 or len(rows) < n:
         labels, centers = _cluster(X, best, method=method, seed=seed, minibatch_above=minibatch_above, n_init=n_init)
 
     # Drop empty clusters (NMF, MiniBatchKMeans can leave some) and number topics by size.
@@ -450,7 +476,7 @@ def fit_topics(
     # Unit table with year, city and length (weights of every share).
     n_chars = paragraphs.assign(unit_id=paras.set_index("para_id")["unit_id"].reindex(paragraphs["para_id"]).to_numpy())
     n_chars = n_chars.groupby("unit_id")["n_chars"].sum()
-    sims = np.asarray(X.multiply(centers[labels]).sum(axis=1)).ravel()
+    sims = np.asarray(X @ centers.T)[np.arange(n), labels]  # units × k, never units × terms
     docs = canonical(documents).set_index("doc_id")
     assign = pd.DataFrame({"unit_id": unit_ids, "doc_id": doc_of.reindex(unit_ids).to_numpy(), "topic_id": labels,
                            "similarity": np.round(sims, 6)})
@@ -532,7 +558,7 @@ def fit_topics(
     return {
         "topics": conform(topics, "topics"),
         "topic_assignments": conform(assign, "topic_assignments"),
-        "topic_evidence": conform(ev, "topic_evidence"),
+        "topic_evidence": conform(ev.drop(columns=["city", "n_chars"]), "topic_evidence"),
         "topic_trends": conform(trends, "topic_trends"),
         "topic_docs": conform(doc_shares, "topic_docs"),
         "topic_cities": conform(cities, "topic_cities"),

@@ -1,8 +1,14 @@
 """Deterministic mojibake benchmark cases (issue 3).
 
 Clean sentences come from the sample reports ``corpus/raw/000*``, ``001*``,
-``003*``, ``004*`` (Simplified); Traditional variants are made with OpenCC
-``s2t`` for the Big5 routes.  Each case is damaged by one route the way a
+``003*``, ``004*`` (Simplified) and, for the lossy routes (issue 10), from
+every corpus of ``../shared/corpora`` as well; Traditional variants are made
+with OpenCC ``s2t`` for the Big5 routes.  Lossy cases are built the way
+scrapers and old converters damage text: Big5 read as GBK with
+``errors="replace"``, GBK read as Big5 (strict and ``replace``), UTF-8 read
+as GBK with ``errors="ignore"``, and a short damaged run inside clean text
+(``partial``).  Controls add the real Traditional 1954 report and
+hard-wrapped paragraphs of the corpora.  Each case is damaged by one route the way a
 real site or reader would damage it; ``expected`` is what a repair can give
 back (for ``misaligned_gbk`` the site's own full-width→ASCII folding is not
 undone, so ``expected`` is folded too).  Clean controls must come out
@@ -23,6 +29,7 @@ import opencc
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "corpus" / "raw"
+CORPORA = ROOT.parent / "shared" / "corpora"
 SOURCES = ("000", "001", "003", "004")
 
 
@@ -46,6 +53,26 @@ def clean_sentences(raw_dir: Path = RAW) -> list[str]:
             for s in text.split("。"):
                 if 12 <= len(s) <= 80 and "?" not in s and "\ufffd" not in s:
                     out.append(s + "。")
+    return out
+
+
+def corpus_sentences(corpora: Path = CORPORA, per_file: int = 3) -> list[str]:
+    """Sentences (12-80 chars, ending in 。) from every *.txt of ``corpora``, a few per file."""
+    out: list[str] = []
+    for f in sorted(corpora.rglob("*.txt")):
+        text = re.sub(r"\s+", "", f.read_text(encoding="utf-8-sig", errors="replace"))
+        sents = [s + "。" for s in text.split("。") if 12 <= len(s) <= 80 and "?" not in s and "\ufffd" not in s]
+        out += sents[len(sents) // 3:][:per_file]  # past the headers and greetings
+    return out
+
+
+def corpus_paragraphs(corpora: Path = CORPORA, per_file: int = 1, pattern: str = "*.txt") -> list[str]:
+    """Paragraphs (60-400 chars) from ``corpora``, one or a few per file, as written."""
+    out: list[str] = []
+    for f in sorted(corpora.rglob(pattern)):
+        paras = [p.strip() for p in f.read_text(encoding="utf-8-sig", errors="replace").split("\n")]
+        paras = [p for p in paras if 60 <= len(p) <= 400 and "\ufffd" not in p and "\t" not in p]
+        out += paras[len(paras) // 2:][:per_file]
     return out
 
 
@@ -109,7 +136,7 @@ MIXED = (
 )
 
 
-def build_cases(seed: int = 20240305, raw_dir: Path = RAW) -> list[Case]:
+def build_cases(seed: int = 20240305, raw_dir: Path = RAW, corpora: Path = CORPORA) -> list[Case]:
     """All benchmark cases, in a fixed order for a fixed ``seed``."""
     sents = clean_sentences(raw_dir)
     rng = random.Random(seed)
@@ -118,7 +145,7 @@ def build_cases(seed: int = 20240305, raw_dir: Path = RAW) -> list[Case]:
     cases: list[Case] = []
     offset = 0
 
-    def take(route: str, n: int, make, lossy: bool = False, trad: bool = False) -> None:
+    def take(route: str, n: int, make, lossy: bool = False, trad: bool = False, variant: str = "") -> None:
         # Each route starts further along the shuffled sentences; a sentence whose
         # bytes the damaging decoder rejects strictly is shortened (a strict
         # decode of UTF-8 as GBK only succeeds when the bytes happen to pair up).
@@ -137,7 +164,8 @@ def build_cases(seed: int = 20240305, raw_dir: Path = RAW) -> list[Case]:
             damaged, expected = got if isinstance(got, tuple) else (got, clean)
             if damaged == expected:
                 continue
-            cases.append(Case(f"{route}{'-lossy' if lossy else ''}-{made:02d}", route, lossy, damaged, expected))
+            kind = f"-{variant}" if variant else "-lossy" if lossy else ""
+            cases.append(Case(f"{route}{kind}-{made:02d}", route, lossy, damaged, expected))
             made += 1
             if made == n:
                 break
@@ -169,6 +197,40 @@ def build_cases(seed: int = 20240305, raw_dir: Path = RAW) -> list[Case]:
     take("misaligned_gbk", 20, lambda s: (_page002_damage(s), _fold_width(s)), lossy=True, trad=True)
     take("misaligned_gbk", 20, lambda s: (_page002_damage(s), _fold_width(s)), lossy=True)
 
+    # Lossy routes (issue 10), on corpus sentences: bytes replaced or dropped.
+    lossy_sents = corpus_sentences(corpora) if corpora.is_dir() else []
+    rng.shuffle(lossy_sents)
+    sents_all = sents
+    sents = lossy_sents + sents_all  # take() walks from offset; corpus first, sample after
+    offset = 0
+
+    def replaced(codec_in: str, codec_out: str):
+        def make(s: str) -> str | None:
+            d = s.encode(codec_in).decode(codec_out, "replace")
+            return d if "\ufffd" in d else None
+        return make
+
+    def ignored(s: str) -> str | None:
+        d = s.encode("utf-8").decode("gbk", "ignore")
+        return d if d != _decode_as(s.encode("utf-8"), "gbk") else None
+
+    def partial(s: str) -> tuple[str, str] | None:
+        # A short run (3-6 chars) in the middle re-read the wrong way, the
+        # rest clean: a page stitched together from two sources.
+        if len(s) < 16:
+            return None
+        k = rng.randrange(4, len(s) - 10)
+        n = rng.randrange(3, 7)
+        mid = s[k:k + n]
+        bad = _decode_as(mid.encode("utf-8"), "gb18030") or mid.encode("utf-8").decode("gbk", "replace")
+        return s[:k] + bad + s[k + n:], s
+
+    take("big5_as_gbk", 40, lambda s: replaced("big5", "gbk")(s) if _decode_as(s.encode("big5", "replace"), "big5") == s else None, lossy=True, trad=True, variant="replace")
+    take("gbk_as_big5", 40, replaced("gbk", "cp950"), lossy=True, variant="replace")
+    take("utf8_as_gbk", 40, ignored, lossy=True, variant="ignore")
+    take("partial", 40, partial, lossy=True, variant="run")
+    sents = sents_all
+
     controls = sents[-120:]
     for i, s in enumerate(controls[:40]):
         cases.append(Case(f"control-simplified-{i:02d}", "control", False, s, s))
@@ -181,4 +243,14 @@ def build_cases(seed: int = 20240305, raw_dir: Path = RAW) -> list[Case]:
         cases.append(Case(f"control-rare-{i:02d}", "control", False, t, t))
     for i, t in enumerate(MIXED):
         cases.append(Case(f"control-mixed-{i:02d}", "control", False, t, t))
+    if corpora.is_dir():
+        # Real Traditional script (the 1954 report is set in it) and real
+        # paragraphs hard-wrapped the way PDFs and old text files break lines.
+        trad = corpus_paragraphs(corpora / "gwr-wikisource", per_file=30, pattern="1954_*.txt")
+        for i, t in enumerate(trad[:20]):
+            cases.append(Case(f"control-traditional-1954-{i:02d}", "control", False, t, t))
+        for i, p in enumerate(corpus_paragraphs(corpora)[::3][:40]):
+            width = (17, 24, 35)[i % 3]
+            t = "\n".join(p[j:j + width] for j in range(0, len(p), width))
+            cases.append(Case(f"control-wrapped-{i:02d}", "control", False, t, t))
     return cases

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/co
 def _bench():
     spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "bench" / "bench_scale.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
     spec.loader.exec_module(mod)
     return mod
 

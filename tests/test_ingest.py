@@ -1,6 +1,7 @@
 """Corpora as researchers assemble them: tabular fields, file#row, compilations, stubs, boilerplate, several folders."""
 
 import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -121,10 +122,22 @@ def test_compilation_counts_its_parts_not_itself(tmp_path):
     assert docs.loc[["2019", "2020", "2021"], "contained_in"].eq("all").all()
     dup = tables["duplicates"]
     assert sorted(dup.loc[dup["dup_group"] == "in-0000", "dup_kind"]) == ["compilation", "contained", "contained", "contained"]
-    # A compilation holding text found nowhere else says so.
-    (folder / "all.txt").write_text(whole + "\n" + _report(2022, 3), encoding="utf-8")
-    with pytest.warns(UserWarning, match="characters are in no other document"):
-        _ingest(tmp_path, Path("c"))
+    # Reports only the compilation has are split out of it at their own title lines, and counted.
+    (folder / "all.txt").write_text(whole + "\n" + _report(2022, 3) + "\n" + _report(2023, 4), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tables = _ingest(tmp_path, Path("c"))
+    said = [str(w.message) for w in caught]
+    assert any("all is a compilation of 3 documents" in m for m in said)
+    assert not any("in no other document" in m for m in said)  # nothing left uncounted
+    docs = tables["documents"]
+    split = docs[docs["doc_id"].str.startswith("all~")].set_index("doc_id")
+    assert split["year"].tolist() == [2022, 2023] and split["is_canonical"].all() and split["contained_in"].eq("all").all()
+    assert split["text"].iloc[0] == _report(2022, 3)
+    paras = tables["paragraphs"]
+    assert (paras[paras["doc_id"] == split.index[0]]["text"].str.cat(sep="\n")) == _report(2022, 3)
+    assert "split out of the compilation all" in tables["audit"].set_index("doc_id").at[split.index[1], "warnings"]
+    assert set(tables["duplicates"].loc[tables["duplicates"]["doc_id"].isin(split.index), "dup_kind"]) == {"split"}
 
 
 def test_stubs_are_flagged_and_boilerplate_moves_to_source_meta(tmp_path):

@@ -11,8 +11,16 @@ from hypothesis import strategies as st
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
-from pipeline.network import (FILLERS, betweenness, build_cooccurrence, measures, pair_p_values, period_labels,
-                              to_graph, window_matrix)
+from pipeline.network import (
+    FILLERS,
+    betweenness,
+    build_cooccurrence,
+    measures,
+    pair_p_values,
+    period_labels,
+    to_graph,
+    window_matrix,
+)
 from pipeline.network_plots import network_figures, plot_ego, plot_network
 from pipeline.plotting import figure_bytes
 from pipeline.themes import Theme
@@ -256,8 +264,9 @@ def test_sample_corpus_communities_are_pinned(sample_network):
     assert allp.loc["民主党派", "community"] == allp.loc["工商联", "community"]
     assert len({allp.loc[t, "community"] for t in ("强省会", "街道", "民主党派")}) == 3
     comms = sample_network["network_communities"]
-    assert len(comms[comms["period"] == "all"]) == 11
-    assert comms[comms["period"] == "all"]["label"].tolist()[:3] == ["委员履职·委员·管理", "民主党派·工商联·政协党组", "中共·省委·市委"]
+    assert len(comms[comms["period"] == "all"]) == 10
+    assert comms[comms["period"] == "all"]["label"].tolist()[:3] == ["领导批示·报告·视察", "街道·乡镇·社区",
+                                                                   "关于加强和改进人民政协工作的重要思想·贯彻·习近平总书记"]
 
 
 def test_figures_have_cjk_labels_and_no_orphans(sample_network):

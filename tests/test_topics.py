@@ -64,6 +64,15 @@ def test_words_common_to_every_topic_and_boilerplate_label_nothing():
         assert "发展" not in terms or terms.index("发展") >= len(own)
 
 
+def test_every_table_has_exactly_its_documented_columns():
+    from pipeline.records import SCHEMAS
+
+    tokens, docs, paras = _tables()
+    out = fit_topics(tokens, docs, paras, n_topics=3, **FAST)
+    for name, table in out.items():
+        assert list(table.columns) == [c.name for c in SCHEMAS[name]], name
+
+
 def test_same_seed_same_topics():
     tokens, docs, paras = _tables()
     a = fit_topics(tokens, docs, paras, n_topics=3, **FAST)

@@ -24,16 +24,18 @@ spans inside one text are marked so each passage is counted once.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from warnings import warn
 
+import numpy as np
 import pandas as pd
 
 from ..errors import EmptyResultError, SourceError
 from ..records import conform
 from . import metadata, readers, textfix
-from .dedupe import find_boilerplate, find_duplicates, find_internal_repeats
+from .dedupe import find_boilerplate, find_duplicates, find_internal_repeats, shingle_set
 
 
 def ingest_file(
@@ -331,6 +333,8 @@ def combine_files(
         )
         cols = ["dup_group", "dup_kind", "is_canonical", "similarity", "is_compilation", "contained_in"]
         docs = docs.drop(columns=cols).merge(dup[["doc_id", *cols, "contained_kind", "contained_share"]], on="doc_id", how="left")
+        if docs["is_compilation"].fillna(False).any():
+            docs, paras, sentences, audit = _split_compilations(docs, paras, sentences, audit, shingle=shingle, min_chars=min_chars)
         contained = _containment_rows(docs)
         comp = docs["is_compilation"].fillna(False).astype(bool)
         docs.loc[comp, "dup_kind"] = "compilation"
@@ -413,22 +417,104 @@ def _containment_rows(docs: pd.DataFrame) -> pd.DataFrame:
         label = f"in-{g:04d}"
         rows.append({**h.to_dict(), "dup_group": label, "similarity": 1.0,
                      "dup_kind": "compilation" if bool(h["is_compilation"]) else "container"})
+        kinds = {"compilation": "contained", "other_year": "other_year", "split": "split"}
         for r in part.itertuples(index=False):
             rows.append({**r._asdict(), "dup_group": label, "similarity": r.contained_share,
-                         "dup_kind": "contained" if r.contained_kind == "compilation" else "other_year"})
+                         "dup_kind": kinds[r.contained_kind]})
     cols = [*docs.columns]
     return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
+
+
+# A line that starts one document inside a compilation: a bare year, or a dated title.
+_PART_START = re.compile(r"^(?:(?:19|20)\d{2}|(?:19|20)\d{2}年.{0,30}(?:报告|决议|讲话))$")
+
+
+def _split_compilations(docs: pd.DataFrame, paras: pd.DataFrame, sentences: pd.DataFrame, audit: pd.DataFrame,
+                        *, shingle: int, min_chars: int):
+    """Split out of each compilation the documents that no other file of the corpus has.
+
+    A paragraph of the compilation is *covered* when at least half of its
+    shingles occur in the documents it contains (paragraphs under 20
+    characters, such as a year line, go with the next paragraph).  Each run
+    of uncovered paragraphs is cut again before every line that starts a
+    document (a bare year, or a dated title such as ``1990年政府工作报告``),
+    and each piece of at least ``min_chars`` characters becomes a document
+    ``<compilation>~p<first paragraph>``, dated from its own text.
+    """
+    new_docs, new_paras, new_sents, new_audit = [], [], [], []
+    for comp in docs.loc[docs["is_compilation"].fillna(False).astype(bool), "doc_id"]:
+        parts = docs.loc[docs["contained_in"] == comp, "text"]
+        union = np.unique(np.concatenate([shingle_set(t, shingle) for t in parts] or [np.empty(0, np.uint64)]))
+        own = paras[paras["doc_id"] == comp].sort_values("para_index")
+        texts = own["text"].tolist()
+        covered: list[bool | None] = []
+        for t in texts:
+            short = len("".join(t.split())) < 20
+            covered.append(None if short else bool(np.isin(shingle_set(t, shingle), union).mean() >= 0.5))
+        nxt = True
+        for i in range(len(covered) - 1, -1, -1):  # short lines go with what follows them
+            covered[i] = nxt = covered[i] if covered[i] is not None else nxt
+        pieces: list[list[int]] = []
+        for i, cov in enumerate(covered):
+            if cov:
+                continue
+            if not pieces or pieces[-1][-1] != i - 1 or _PART_START.match(texts[i].strip()):
+                pieces.append([])
+            pieces[-1].append(i)
+        row = docs[docs["doc_id"] == comp].iloc[0]
+        base_audit = audit[audit["doc_id"] == comp].iloc[0].to_dict()
+        for piece in pieces:
+            body = [texts[i] for i in piece]
+            n_chars = sum(len(t) for t in body)
+            if n_chars < max(min_chars, 1):
+                continue
+            doc_id = f"{comp}~p{int(own['para_index'].iloc[piece[0]]):04d}"
+            meta = metadata.infer_metadata(body, filename=row["source_file"])
+            text = "\n".join(body)
+            new_docs.append({
+                **row.to_dict(), "doc_id": doc_id, "title": meta.title, "organisation": meta.organisation or row["organisation"],
+                "city": meta.city or row["city"], "speaker": meta.speaker, "year": meta.year, "date": meta.date,
+                "doc_type": meta.doc_type, "year_source": "none" if meta.year is None else "text",
+                "year_evidence": meta.year_evidence, "n_chars": n_chars, "n_paragraphs": len(body), "text": text,
+                "dup_group": pd.NA, "dup_kind": pd.NA, "is_canonical": True, "similarity": np.nan, "is_compilation": False,
+                "contained_in": comp, "contained_kind": "split", "contained_share": 0.0, "is_stub": False,
+            })
+            start = 0
+            for k, t in enumerate(body):
+                pid = f"{doc_id}:p{k:04d}"
+                new_paras.append({"doc_id": doc_id, "para_id": pid, "para_index": k, "start": start, "text": t,
+                                  "n_chars": len(t), "is_heading": textfix.is_heading(t), "is_repeat": False})
+                start += len(t) + 1
+                for j, (a, b) in enumerate(textfix.split_sentences(t)):
+                    new_sents.append({"doc_id": doc_id, "para_id": pid, "sent_id": f"{pid}:s{j:02d}", "sent_index": j,
+                                      "start": a, "end": b, "text": t[a:b]})
+            new_audit.append({**base_audit, "doc_id": doc_id, "chars_in": len(text), "chars_out": len(text), "repairs": "{}",
+                              "chars_repaired": 0, "placeholders": 0, "script_converted": 0, "width_normalised": 0,
+                              "artefacts_removed": 0, "lines_reflowed": 0,
+                              "warnings": "" if meta.year is not None else "no year: neither the manifest nor the text dates it"})
+    if not new_docs:
+        return docs, paras, sentences, audit
+    return (pd.concat([docs, pd.DataFrame(new_docs)], ignore_index=True),
+            pd.concat([paras, pd.DataFrame(new_paras)], ignore_index=True),
+            pd.concat([sentences, pd.DataFrame(new_sents)], ignore_index=True),
+            pd.concat([audit, pd.DataFrame(new_audit)], ignore_index=True))
 
 
 def _warn_containment(docs: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
     """One audit warning (and one printed line) per compilation and per cross-year containment."""
     notes: dict[str, str] = {}
     for holder, part in docs[docs["contained_in"].notna()].groupby("contained_in"):
-        comp = part["contained_kind"].eq("compilation").all()
-        ids = ", ".join(part["doc_id"].head(5)) + (" …" if len(part) > 5 else "")
+        comp = part["contained_kind"].isin(["compilation", "split"]).all()
+        split = part[part["contained_kind"] == "split"]
+        held = part[part["contained_kind"] != "split"]
+        ids = ", ".join(held["doc_id"].head(5)) + (" …" if len(held) > 5 else "")
         if comp:
-            notes[holder] = (f"compilation: holds {len(part)} other documents of the corpus ({ids}); "
+            notes[holder] = (f"compilation: holds {len(held)} other documents of the corpus ({ids}); "
                              "they are counted and this file is not")
+            if len(split):
+                notes[holder] += f"; {len(split)} documents found in no other file were split out of it and are counted"
+                for d in split["doc_id"]:
+                    notes[d] = f"split out of the compilation {holder}: this text is in no other document"
             # Parts that are copies of each other cover the same text: count each group once.
             key = part["dup_group"].fillna(part["doc_id"])
             covered = part.assign(key=key).groupby("key")["n_chars"].max().sum()
@@ -437,7 +523,7 @@ def _warn_containment(docs: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
                 warn(f"{holder}: about {total - covered:,} of its {total:,} characters are in no other document and are "
                      "not counted. Split it into one file per document (or list its parts in a manifest).", stacklevel=3)
                 notes[holder] += f"; about {total - covered:,} characters are in no other document"
-            warn(f"{holder} is a compilation of {len(part)} documents of the corpus ({ids}): they are counted, it is not. "
+            warn(f"{holder} is a compilation of {len(held)} documents of the corpus ({ids}): they are counted, it is not. "
                  "Leave it out (or list only the single documents in a manifest) to silence this.", stacklevel=3)
         for r in part.itertuples(index=False):
             if r.contained_kind == "other_year":

@@ -90,6 +90,19 @@ def _shingles(compact: str, k: int) -> np.ndarray:
     return np.unique(_kgram_hashes(cp, min(k, len(cp)) or 1))
 
 
+def shingle_set(text: str, k: int = 5) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the character ``k``-grams of ``text``, whitespace ignored.
+
+    The sets ``find_duplicates`` compares; a text shorter than ``k`` is one shingle.
+
+    Examples
+    --------
+    >>> len(shingle_set("政协 委员会")), len(shingle_set("政协委员会"))
+    (1, 1)
+    """
+    return _shingles(_compact(text), k)
+
+
 def _identity(value: int) -> int:
     """MinHash hash function for values that are already 64-bit hashes."""
     return value
