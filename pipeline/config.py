@@ -60,7 +60,7 @@ class IngestConfig:
 class SelectConfig:
     """Which documents every corpus-level stage counts (``pipeline/selection.py``)."""
 
-    doc_types: tuple[str, ...] = ()  # empty: work_report when at least half the documents are work reports, else every type
+    doc_types: tuple[str, ...] = ()  # empty: every type except resolution (a rule per document: adding files never changes another's)
     min_chars: int = 0  # shorter documents are not counted (0: no minimum)
     drop_stubs: bool = True  # leave out documents ingest flagged is_stub
 

@@ -435,6 +435,10 @@ def _emerging_section(em: pd.DataFrame) -> str:
               '汉字数字（一九五七年）和主题词不列入。</p>')
 
 
+def _is_false(v) -> bool:
+    return v is not None and not pd.isna(v) and not bool(v)
+
+
 def _topic_section(tables: dict[str, pd.DataFrame], fig) -> str:
     topics = tables.get("topics", pd.DataFrame())
     if topics.empty:
@@ -459,7 +463,8 @@ def _topic_section(tables: dict[str, pd.DataFrame], fig) -> str:
         )
         share = getattr(t, "share", float("nan"))
         parts.append(
-            f"<h3>主题 {_esc(t.topic_id)}：{_esc(t.label)}</h3><p>{_esc(getattr(t, size_col, ''))} 个段落"
+            f"<h3>主题 {_esc(t.topic_id)}：{_esc(t.label)}{'（不稳定：换个随机种子就变，勿单独解读）' if _is_false(getattr(t, 'stable', True)) else ''}</h3>"
+            f"<p>{_esc(getattr(t, size_col, ''))} 个段落"
             f"（{0 if pd.isna(share) else share:.1%}）。主题词：{_esc(t.top_terms)}</p>"
             + (f"<p class=note>最有代表性的段落：</p><ol>{items}</ol>" if items else "")
         )

@@ -10,10 +10,10 @@ what was left out and why.
 Why a selection at all: a national corpus that pools twenty 500-character
 NPC resolutions (决议) with the work reports makes a year with only a
 resolution look like a spike (every theme it names gets ~20 per 10k).
-By default only work reports are counted when they make up at least half
-of the corpus; a corpus of mostly articles and speeches (the sample: one
-work report among five texts) is counted whole, since keeping its one
-report alone would leave nothing to compare.
+By default every type but ``resolution`` is counted.  The rule looks at
+each document alone, so adding a file to the corpus never changes whether
+another one counts (a cron refresh stays comparable); a corpus of mostly
+articles and speeches (the sample) is counted whole.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pandas as pd
 from .errors import ConfigError, EmptyResultError
 from .records import check_columns
 
-WORK_REPORT = "work_report"
+RESOLUTION = "resolution"  # a congress's short resolution *on* a report, not a report
 
 
 def select_documents(
@@ -40,8 +40,7 @@ def select_documents(
     documents : DataFrame
         Ingest table with ``doc_id``, ``doc_type``, ``n_chars``.
     doc_types : tuple of str
-        Document types counted.  Empty: ``work_report`` when at least half
-        the documents are work reports, else every type.
+        Document types counted.  Empty: every type except ``resolution``.
     min_chars : int
         Documents shorter than this many characters are not counted (0: no minimum).
     drop_stubs : bool
@@ -74,8 +73,8 @@ def select_documents(
     if min_chars < 0:
         raise ConfigError(f"select.min_chars must be ≥ 0, not {min_chars}. Use 0 for no minimum.")
     types = documents["doc_type"].astype("string").fillna("")
-    mostly_reports = len(types) > 0 and (types == WORK_REPORT).mean() >= 0.5
-    wanted = set(doc_types) if doc_types else ({WORK_REPORT} if mostly_reports else set(types))
+    # A corpus of resolutions only (e.g. npc_resolutions/) is counted whole rather than refused.
+    wanted = set(doc_types) if doc_types else (set(types) - {RESOLUTION} or set(types))
     reasons = pd.Series("", index=documents.index, dtype="string")
     reasons = reasons.mask(~types.isin(wanted), "doc_type=" + types.replace("", "unknown"))
     if min_chars:
