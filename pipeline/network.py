@@ -632,7 +632,8 @@ def _eigenvector(g: nx.Graph) -> dict:
                 warnings.warn("network: eigenvector centrality did not converge for one component; set to 0.", stacklevel=2)
                 vec = dict.fromkeys(comp, 0.0)
         scale = math.sqrt(len(comp) / n)
-        out.update({t: abs(v) * scale for t, v in vec.items()})
+        # ARPACK starts from a random vector, so the last bits differ run to run; rounding keeps runs identical.
+        out.update({t: round(abs(v) * scale, 10) for t, v in vec.items()})
     return out
 
 

@@ -247,7 +247,7 @@ def test_two_runs_on_the_same_input_give_identical_tables(sample_run, tmp_path):
     first, again = _tables(sample_run["outputs"]), _tables(tmp_path / "again")
     assert set(first) == set(again) and len(first) >= 18
     for name in first:
-        pd.testing.assert_frame_equal(first[name], again[name], obj=name)
+        pd.testing.assert_frame_equal(first[name], again[name], obj=name, check_exact=True)
     assert all(v["state"] in ("computed", "rendered") for v in res.manifest["stages"].values())
     csvs = sorted((tmp_path / "again" / "csv").glob("*.csv"))
     assert csvs and all(p.read_bytes() == (sample_run["outputs"] / "csv" / p.name).read_bytes() for p in csvs)
