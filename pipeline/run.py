@@ -218,8 +218,8 @@ def _execute(todo, cfg: Config, cache: Cache, manifest: dict, build: Path | None
         code = code_hash(*stage.modules, records)
         if stage.per_file:
             result, key, state = _each_file(stage, cfg, cache, code, keyed, kwargs, skipped, log)
-            manifest["errors"] = [{"source_file": f, "reason": r} for f, r in skipped]
             if strict and skipped:
+                manifest["errors"] = _errors(skipped)
                 raise StrictError(
                     f"{len(skipped)} raw file(s) could not be read and --strict is set (first: {skipped[0][0]}: "
                     f"{skipped[0][1]}). The outputs were left as they were; fix or remove the files, or run without --strict."
@@ -238,14 +238,20 @@ def _execute(todo, cfg: Config, cache: Cache, manifest: dict, build: Path | None
         keys.update(dict.fromkeys(result, key))
         if "documents" in result:
             manifest["counts"] = _counts(result["documents"], values, skipped)
-        if "audit" in result:
-            manifest["warnings"] = _document_warnings(result["audit"])
         if build is not None:
             for output in stage.outputs:
                 WRITERS[output.kind](build, output.name, values)
         manifest["stages"][stage.name] = {"key": key, "state": state, "seconds": round(time.perf_counter() - t, 2)}
         log(f"{stage.name}: {state} in {manifest['stages'][stage.name]['seconds']} s")
+    # Recorded after the loop: the report shows the run's settings, and these lists are its tables already.
+    manifest["errors"] = _errors(skipped)
+    if "audit" in values:
+        manifest["warnings"] = _document_warnings(values["audit"])
     return values, skipped
+
+
+def _errors(skipped: list[tuple[str, str]]) -> list[dict]:
+    return [{"source_file": f, "reason": r} for f, r in skipped]
 
 
 def _frames(values: dict) -> dict[str, pd.DataFrame]:

@@ -247,7 +247,37 @@ def test_two_runs_on_the_same_input_give_identical_tables(sample_run, tmp_path):
     first, again = _tables(sample_run["outputs"]), _tables(tmp_path / "again")
     assert set(first) == set(again) and len(first) >= 18
     for name in first:
-        pd.testing.assert_frame_equal(first[name], again[name], obj=name)
+        pd.testing.assert_frame_equal(first[name], again[name], obj=name, check_exact=True)
     assert all(v["state"] in ("computed", "rendered") for v in res.manifest["stages"].values())
     csvs = sorted((tmp_path / "again" / "csv").glob("*.csv"))
     assert csvs and all(p.read_bytes() == (sample_run["outputs"] / "csv" / p.name).read_bytes() for p in csvs)
+
+
+# ------------------------------------------------------------------ a file that hangs
+
+
+def _read_or_hang(name, data, hints, **kwargs):
+    if "卡住" in name:
+        time.sleep(600)  # a pathological file: the reader never returns
+    from pipeline.ingest import ingest_file
+
+    return ingest_file(name, data, hints, **kwargs)
+
+
+def test_a_file_that_hangs_is_skipped_at_the_time_limit_and_the_run_publishes(tmp_path):
+    import dataclasses
+
+    corpus = _small_corpus(tmp_path / "c", 2)
+    (corpus / "raw" / "卡住 的.txt").write_text("政协工作报告\n（2024年1月5日）\n协商民主。", encoding="utf-8")
+    hanging = (dataclasses.replace(PIPELINE[0], func=_read_or_hang), PIPELINE[1])
+    cfg = Config(root=ROOT, corpus=corpus, outputs=tmp_path / "out", progress=False).with_overrides(
+        {"engine": {"workers": 1, "file_timeout": 2}})
+    lines: list[str] = []
+    t = time.monotonic()
+    res = run(cfg, stages=hanging, until="ingest", log=lines.append)
+    assert time.monotonic() - t < 120
+    assert res.tables["ingest_errors"]["source_file"].tolist() == ["raw/卡住 的.txt"]
+    assert [m for m in lines if m.startswith("Skipped raw/卡住 的.txt: ") and "limit of 2 s" in m]
+    assert len(res.tables["documents"]) == 2 and io.check_outputs(tmp_path / "out") == []
+    with pytest.raises(StrictError, match="卡住"):
+        run(cfg.with_overrides({"cache": False}), stages=hanging, until="ingest", strict=True)
