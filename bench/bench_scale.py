@@ -313,7 +313,10 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seed", type=int, default=9)
     ap.add_argument("--no-refresh", action="store_true", help="skip the three refresh timings")
     ap.add_argument("--no-jieba", action="store_true", help="skip the plain-jieba timing (smoke test)")
-    ap.add_argument("--args", default="", help="extra arguments for every pipeline run, e.g. '--engine dask'")
+    # Every built document counts: the select stage would otherwise leave out speeches
+    # and articles when most documents are work reports.
+    ap.add_argument("--args", default="--set select.doc_types=work_report,speech,article",
+                    help="arguments for every pipeline run (default counts every doc type); add e.g. '--engine dask'")
     a = ap.parse_args(argv)
     sizes = sorted(float(s) for s in a.sizes.split(",") if s.strip())
     extra = a.args.split()
