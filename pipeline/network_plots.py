@@ -122,6 +122,14 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, period: str = "all
     return fig
 
 
+def _theme_term_rows(neighbours: pd.DataFrame, theme: str, term: str | None) -> pd.DataFrame:
+    """The per-period neighbour rows of one theme term (default: the theme's most frequent term)."""
+    nb = neighbours[(neighbours["theme"] == theme) & (neighbours["period"] != "all")]
+    if term is None and not nb.empty:
+        term = nb.groupby("term")["term_freq"].sum().sort_values(ascending=False, kind="stable").index[0]
+    return nb[nb["term"] == term]
+
+
 @cjk_style
 def plot_ego(neighbours: pd.DataFrame, *, theme: str, term: str | None = None, max_periods: int = 9, seed: int = 42):
     """One theme term's strongest neighbours, one star per period (small multiples).
@@ -156,10 +164,7 @@ def plot_ego(neighbours: pd.DataFrame, *, theme: str, term: str | None = None, m
     >>> len(plot_ego(nb, theme="协商").axes)
     1
     """
-    nb = neighbours[(neighbours["theme"] == theme) & (neighbours["period"] != "all")]
-    if term is None and not nb.empty:
-        term = nb.groupby("term")["term_freq"].sum().sort_values(ascending=False, kind="stable").index[0]
-    nb = nb[nb["term"] == term]
+    nb = _theme_term_rows(neighbours, theme, term)
     if nb.empty:
         return None
     periods = sorted(nb["period"].unique())[-max_periods:]
@@ -206,10 +211,7 @@ def plot_neighbour_trajectory(neighbours: pd.DataFrame, *, theme: str, term: str
     >>> plot_neighbour_trajectory(nb, theme="协商").axes[0].get_ylabel()
     '邻居'
     """
-    nb = neighbours[(neighbours["theme"] == theme) & (neighbours["period"] != "all")]
-    if term is None and not nb.empty:
-        term = nb.groupby("term")["term_freq"].sum().sort_values(ascending=False, kind="stable").index[0]
-    nb = nb[nb["term"] == term]
+    nb = _theme_term_rows(neighbours, theme, term)
     if nb.empty:
         return None
     wide = nb.pivot_table(index="neighbour", columns="period", values="weight", aggfunc="max")
